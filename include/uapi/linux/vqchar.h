@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * vqchar: virtio split virtqueues whose memory and signalling live in the
+ * kernel, exposed through the misc device /dev/vqchar.
+ *
+ * One open file is one context holding several queues.  Each queue owns two
+ * memory regions that userspace maps by the offsets the kernel returns
+ * (as io_uring does): the split ring (descriptor table, available ring and
+ * used ring, laid out as in the virtio 1.x specification, all little endian)
+ * and a buffer pool.  Descriptor addresses are byte offsets into the pool:
+ * the pool is the queue's I/O address space.
+ *
+ * Every ioctl argument starts with a __u32 "size" that userspace sets to
+ * sizeof() of the struct it was built with; the kernel accepts older
+ * (shorter) and newer (longer, with the tail zeroed) structs.  Unknown flags
+ * and non-zero reserved fields are refused with EINVAL, unknown ioctls with
+ * ENOTTY.
+ */
+#ifndef _UAPI_LINUX_VQCHAR_H
+#define _UAPI_LINUX_VQCHAR_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define VQCHAR_API_VERSION	1
+
+/* Largest ring the split format allows (virtio 1.x, 2.6 "Split Virtqueues"). */
+#define VQCHAR_MAX_RING_SIZE	32768
+
+/*
+ * Ring features, numbered as the virtio transport feature bits they mirror
+ * (VIRTIO_RING_F_INDIRECT_DESC = 28, VIRTIO_RING_F_EVENT_IDX = 29).
+ */
+#define VQCHAR_F_INDIRECT_DESC	(1ULL << 28)
+#define VQCHAR_F_EVENT_IDX	(1ULL << 29)
+#define VQCHAR_F_ALL		(VQCHAR_F_INDIRECT_DESC | VQCHAR_F_EVENT_IDX)
+
+/* Who consumes the available ring. */
+#define VQCHAR_DEV_EXTERNAL	0	/* nobody in the kernel: another process */
+#define VQCHAR_DEV_LOOPBACK	1	/* copies readable bytes into writable buffers */
+#define VQCHAR_DEV_SINK		2	/* consumes readable bytes, writes nothing */
+#define VQCHAR_DEV_SOURCE	3	/* fills writable buffers with a pattern */
+#define VQCHAR_DEV_MAX		3
+
+/*
+ * The source device fills each chain with bytes of
+ *	VQCHAR_SOURCE_BYTE(seq, i) = (seq * 31 + i) & 0xff
+ * where seq counts chains from 0 since the queue was created or reset and i
+ * is the byte's position within the chain.
+ */
+#define VQCHAR_SOURCE_BYTE(seq, i)	((__u8)(((seq) * 31u + (i)) & 0xffu))
+
+/* Why a queue is broken (struct vqchar_queue_status.error). */
+#define VQCHAR_ERR_NONE			0
+#define VQCHAR_ERR_AVAIL_IDX		1	/* avail idx ran more than num ahead */
+#define VQCHAR_ERR_HEAD_INDEX		2	/* avail ring entry >= num */
+#define VQCHAR_ERR_DESC_INDEX		3	/* next index >= table size */
+#define VQCHAR_ERR_CHAIN_LOOP		4	/* chain longer than its table */
+#define VQCHAR_ERR_DESC_BOUNDS		5	/* addr + len outside the pool */
+#define VQCHAR_ERR_RW_ORDER		6	/* readable after writable */
+#define VQCHAR_ERR_INDIRECT_FEATURE	7	/* indirect without the feature */
+#define VQCHAR_ERR_INDIRECT_LEN		8	/* length 0 or not a multiple of 16 */
+#define VQCHAR_ERR_INDIRECT_BOUNDS	9	/* table outside the pool */
+#define VQCHAR_ERR_INDIRECT_NESTED	10	/* indirect inside an indirect table */
+#define VQCHAR_ERR_INDIRECT_NEXT	11	/* indirect descriptor also has NEXT */
+#define VQCHAR_ERR_CHAIN_TOO_LONG	12	/* more segments than the device takes */
+#define VQCHAR_ERR_MAX			12
+
+/*
+ * mmap offsets.  Never build them by hand: use the values returned in
+ * struct vqchar_region.  The region id and queue id live in the offset's
+ * high bits; a mapping may start at any page inside a region.
+ */
+#define VQCHAR_REGION_RING	0
+#define VQCHAR_REGION_POOL	1
+
+/* "No eventfd" in the create call's fd fields. */
+#define VQCHAR_FD_NONE		0xffffffffU
+
+/**
+ * struct vqchar_region - one mmap-able memory region of a queue
+ * @offset: the mmap offset of the region's first byte
+ * @length: the region's length in bytes (a multiple of the page size)
+ */
+struct vqchar_region {
+	__aligned_u64 offset;
+	__aligned_u64 length;
+};
+
+/**
+ * struct vqchar_ring_offsets - where each ring field lives, in bytes from
+ *	the start of the ring region
+ * @desc: descriptor table, 16 bytes per entry (16-byte aligned)
+ * @avail_flags: __le16 available ring flags (2-byte aligned)
+ * @avail_idx: __le16 available ring index
+ * @avail_ring: __le16 ring[num]
+ * @used_event: __le16, written by the driver (VQCHAR_F_EVENT_IDX)
+ * @used_flags: __le16 used ring flags (4-byte aligned)
+ * @used_idx: __le16 used ring index
+ * @used_ring: struct { __le32 id; __le32 len; } ring[num]
+ * @avail_event: __le16, written by the device (VQCHAR_F_EVENT_IDX)
+ * @ring_bytes: bytes of the region used by the ring
+ */
+struct vqchar_ring_offsets {
+	__u32 desc;
+	__u32 avail_flags;
+	__u32 avail_idx;
+	__u32 avail_ring;
+	__u32 used_event;
+	__u32 used_flags;
+	__u32 used_idx;
+	__u32 used_ring;
+	__u32 avail_event;
+	__u32 ring_bytes;
+};
+
+/**
+ * struct vqchar_version - VQCHAR_IOC_GET_VERSION
+ * @size: sizeof(struct vqchar_version)
+ * @flags: must be 0
+ * @api_version: out, VQCHAR_API_VERSION of the running module
+ * @max_queues: out, queues one open file may hold
+ * @features: out, ring features the module supports (VQCHAR_F_*)
+ * @max_pool_bytes: out, largest buffer pool of one queue
+ * @max_ring_size: out, largest ring (VQCHAR_MAX_RING_SIZE)
+ * @max_device: out, highest VQCHAR_DEV_* the module knows
+ */
+struct vqchar_version {
+	__u32 size;
+	__u32 flags;
+	__u32 api_version;
+	__u32 max_queues;
+	__aligned_u64 features;
+	__aligned_u64 max_pool_bytes;
+	__u32 max_ring_size;
+	__u32 max_device;
+};
+
+/**
+ * struct vqchar_queue_create - VQCHAR_IOC_CREATE_QUEUE
+ * @size: sizeof(struct vqchar_queue_create)
+ * @flags: must be 0
+ * @num: ring size, a power of two from 1 to VQCHAR_MAX_RING_SIZE
+ * @device: VQCHAR_DEV_*
+ * @features: VQCHAR_F_* to enable on this ring
+ * @buf_count: number of buffers in the pool (at least 1)
+ * @buf_size: bytes per buffer (at least 1); the pool holds buf_count *
+ *	buf_size bytes, rounded up to a page
+ * @kick_fd: in, eventfd the driver writes to notify the device; required
+ *	for an in-kernel device, VQCHAR_FD_NONE allowed for an external one
+ * @call_fd: in, eventfd the kernel signals when its device published used
+ *	entries, or VQCHAR_FD_NONE
+ * @err_fd: in, eventfd signalled when the queue becomes broken, or
+ *	VQCHAR_FD_NONE
+ * @queue_id: out, the queue's id inside this open file
+ * @ring_off: out, layout of the ring region
+ * @ring: out, the ring region
+ * @pool: out, the buffer pool region
+ * @reserved: must be 0
+ *
+ * The eventfds come from userspace, as with vhost's VHOST_SET_VRING_KICK:
+ * the kernel offers modules no way to create an eventfd file.  The kernel
+ * holds its own reference, so the caller may close its descriptors; the
+ * same eventfds can be handed to another process (SCM_RIGHTS) that plays
+ * the device for an external queue.  The kernel hooks the kick eventfd's
+ * wait queue and signals the call and error eventfds itself.
+ */
+struct vqchar_queue_create {
+	__u32 size;
+	__u32 flags;
+	__u32 num;
+	__u32 device;
+	__aligned_u64 features;
+	__u32 buf_count;
+	__u32 buf_size;
+	__u32 kick_fd;
+	__u32 call_fd;
+	__u32 err_fd;
+	__u32 queue_id;
+	struct vqchar_ring_offsets ring_off;
+	struct vqchar_region ring;
+	struct vqchar_region pool;
+	__aligned_u64 reserved[2];
+};
+
+/**
+ * struct vqchar_queue_ref - VQCHAR_IOC_DESTROY_QUEUE, VQCHAR_IOC_RESET_QUEUE
+ * @size: sizeof(struct vqchar_queue_ref)
+ * @flags: must be 0
+ * @queue_id: the queue
+ * @reserved: must be 0
+ *
+ * Destroy removes the queue; existing mappings stay valid until munmap.
+ * Reset stops the device, zeroes the ring, clears the broken state and the
+ * device's indices, so the driver can start again from index 0.
+ */
+struct vqchar_queue_ref {
+	__u32 size;
+	__u32 flags;
+	__u32 queue_id;
+	__u32 reserved;
+};
+
+/**
+ * struct vqchar_queue_info - VQCHAR_IOC_QUEUE_INFO
+ * @size: sizeof(struct vqchar_queue_info)
+ * @flags: must be 0
+ * @queue_id: in, the queue
+ * @num: out, ring size
+ * @features: out, enabled ring features
+ * @device: out, VQCHAR_DEV_*
+ * @buf_count: out, buffers in the pool
+ * @buf_size: out, bytes per buffer
+ * @reserved0: must be 0
+ * @ring_off: out, layout of the ring region
+ * @ring: out, the ring region
+ * @pool: out, the buffer pool region
+ *
+ * For a second process that received the vqchar fd: everything it needs to
+ * map the queue again.  The eventfds are passed separately (SCM_RIGHTS).
+ */
+struct vqchar_queue_info {
+	__u32 size;
+	__u32 flags;
+	__u32 queue_id;
+	__u32 num;
+	__aligned_u64 features;
+	__u32 device;
+	__u32 buf_count;
+	__u32 buf_size;
+	__u32 reserved0;
+	struct vqchar_ring_offsets ring_off;
+	struct vqchar_region ring;
+	struct vqchar_region pool;
+};
+
+/**
+ * struct vqchar_queue_stats - VQCHAR_IOC_QUEUE_STATS
+ * @size: sizeof(struct vqchar_queue_stats)
+ * @flags: must be 0
+ * @queue_id: in, the queue
+ * @reserved0: must be 0
+ * @chains: out, chains consumed by the in-kernel device
+ * @bytes_read: out, bytes the device read from readable buffers
+ * @bytes_written: out, bytes the device wrote into writable buffers
+ * @kicks: out, kick eventfd signals the kernel received
+ * @calls: out, call eventfd signals sent
+ * @calls_suppressed: out, calls not sent (NO_INTERRUPT or used_event)
+ * @batches: out, times the device drained the available ring
+ * @errors: out, times the queue became broken
+ */
+struct vqchar_queue_stats {
+	__u32 size;
+	__u32 flags;
+	__u32 queue_id;
+	__u32 reserved0;
+	__aligned_u64 chains;
+	__aligned_u64 bytes_read;
+	__aligned_u64 bytes_written;
+	__aligned_u64 kicks;
+	__aligned_u64 calls;
+	__aligned_u64 calls_suppressed;
+	__aligned_u64 batches;
+	__aligned_u64 errors;
+};
+
+#define VQCHAR_STATUS_BROKEN	(1U << 0)
+
+/**
+ * struct vqchar_queue_status - VQCHAR_IOC_QUEUE_STATUS
+ * @size: sizeof(struct vqchar_queue_status)
+ * @flags: must be 0
+ * @queue_id: in, the queue
+ * @status: out, VQCHAR_STATUS_*
+ * @error: out, VQCHAR_ERR_* that broke the queue, else VQCHAR_ERR_NONE
+ * @error_index: out, the descriptor index or avail idx involved
+ * @last_avail_idx: out, the device's next avail ring position
+ * @used_idx: out, the device's used idx
+ */
+struct vqchar_queue_status {
+	__u32 size;
+	__u32 flags;
+	__u32 queue_id;
+	__u32 status;
+	__u32 error;
+	__u32 error_index;
+	__u32 last_avail_idx;
+	__u32 used_idx;
+};
+
+/* 0xB7 is unused in Documentation/userspace-api/ioctl/ioctl-number.rst. */
+#define VQCHAR_IOC_MAGIC	0xB7
+
+#define VQCHAR_IOC_GET_VERSION	_IOWR(VQCHAR_IOC_MAGIC, 0x00, struct vqchar_version)
+#define VQCHAR_IOC_CREATE_QUEUE	_IOWR(VQCHAR_IOC_MAGIC, 0x01, struct vqchar_queue_create)
+#define VQCHAR_IOC_DESTROY_QUEUE _IOW(VQCHAR_IOC_MAGIC, 0x02, struct vqchar_queue_ref)
+#define VQCHAR_IOC_RESET_QUEUE	_IOW(VQCHAR_IOC_MAGIC, 0x03, struct vqchar_queue_ref)
+#define VQCHAR_IOC_QUEUE_INFO	_IOWR(VQCHAR_IOC_MAGIC, 0x04, struct vqchar_queue_info)
+#define VQCHAR_IOC_QUEUE_STATS	_IOWR(VQCHAR_IOC_MAGIC, 0x05, struct vqchar_queue_stats)
+#define VQCHAR_IOC_QUEUE_STATUS	_IOWR(VQCHAR_IOC_MAGIC, 0x06, struct vqchar_queue_status)
+
+#endif /* _UAPI_LINUX_VQCHAR_H */

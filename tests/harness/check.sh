@@ -1,0 +1,123 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# "make check": build everything, run the host tests, then boot the debug
+# kernel and the stock distribution kernel and run the KUnit suites and the
+# userspace tests inside each.  One line per test, then
+# "N passed, N failed, N skipped"; exit status 1 on any failure.
+# Results: build/check/results.tap; guest logs: build/check/*.log.
+set -uo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+here=$root/tests/harness
+out=$root/build/check
+results=$out/results.txt
+cd "$root"
+rm -rf "$out"
+mkdir -p "$out"
+: > "$results"
+
+say() { echo "check: $*" >&2; }
+result() { # STATUS NAME [WHY]
+	local line="$1 $2"
+	[ -n "${3:-}" ] && line="$line :: $3"
+	echo "$line" | tee -a "$results"
+}
+fatal_summary() {
+	python3 "$here/report.py" summary "$results" "$out/results.tap"
+	exit 1
+}
+
+"$here/deps.sh" || { result FAIL setup/deps "could not install packages"; fatal_summary; }
+
+ksrc_kdir=$("$here/kernel.sh") || { result FAIL setup/debug-kernel "kernel build failed"; fatal_summary; }
+ksrc=$(ls -d "${VQCHAR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vqchar}"/src/linux-source-* | head -1)
+
+# The newest distribution kernel that has both an image and headers.
+stock_kver=
+for d in /lib/modules/*; do
+	k=${d##*/}
+	[ -f "/boot/vmlinuz-$k" ] && [ -d "/usr/src/linux-headers-$k" ] && stock_kver=$k
+done
+
+# --- builds -------------------------------------------------------------
+build_module() { # NAME KDIR
+	local name=$1 kdir=$2 dir=$out/kmod-$1
+	mkdir -p "$dir"
+	rsync -a --delete --exclude build --exclude .git --exclude '*.o' --exclude '*.ko' \
+		Kbuild kmod common include tests "$dir/"
+	if make -C "$kdir" M="$dir" W=1 modules > "$out/build-$name.log" 2>&1; then
+		if grep -q 'warning:' "$out/build-$name.log"; then
+			result FAIL "build/$name/module-W=1-clean" "$(grep -m1 'warning:' "$out/build-$name.log")"
+		else
+			result PASS "build/$name/module-W=1-clean"
+		fi
+		result PASS "build/$name/module"
+		return 0
+	fi
+	result FAIL "build/$name/module" "see $out/build-$name.log"
+	tail -20 "$out/build-$name.log" >&2
+	return 1
+}
+
+debug_ok=0
+stock_ok=0
+build_module debug "$ksrc_kdir" && debug_ok=1
+if [ -n "$stock_kver" ]; then
+	build_module stock "/usr/src/linux-headers-$stock_kver" && stock_ok=1
+else
+	result FAIL build/stock/module "no distribution kernel with headers installed"
+fi
+
+if make -s lib > "$out/build-lib.log" 2>&1 && make -s vm-tests > "$out/build-tests.log" 2>&1; then
+	result PASS build/lib-and-tests
+else
+	result FAIL build/lib-and-tests "see $out/build-lib.log, $out/build-tests.log"
+	cat "$out/build-lib.log" "$out/build-tests.log" | tail -30 >&2
+fi
+
+# --- static checks ------------------------------------------------------
+if echo '#include <linux/vqchar.h>' | gcc -std=c90 -pedantic -Werror -Wall -fsyntax-only \
+	-Iinclude/uapi -x c - > "$out/uapi.log" 2>&1; then
+	result PASS style/uapi-header-c90-standalone
+else
+	result FAIL style/uapi-header-c90-standalone "$(head -1 "$out/uapi.log")"
+fi
+for f in kmod/*.[ch] include/uapi/linux/vqchar.h common/*.[ch] tests/kunit/*.[ch]; do
+	[ -f "$f" ] || continue
+	if perl "$ksrc/scripts/checkpatch.pl" --strict --no-tree --terse -q -f "$f" > "$out/checkpatch.tmp" 2>&1 &&
+		! grep -qE 'ERROR|WARNING|CHECK' "$out/checkpatch.tmp"; then
+		result PASS "style/checkpatch/$f"
+	else
+		result FAIL "style/checkpatch/$f" "$(head -1 "$out/checkpatch.tmp")"
+	fi
+done
+
+# --- host tests -----------------------------------------------------------
+say "host tests (plain, ASan+UBSan, valgrind)"
+make -s -C lib check > "$out/host.log" 2>&1
+host_rc=$?
+python3 "$here/report.py" tap host "$out/host.log" "$results"
+[ $host_rc = 0 ] || result FAIL host/make-check "exit status $host_rc, see $out/host.log"
+
+# --- guests -------------------------------------------------------------
+vm_tests=(build/tests/vm/*)
+[ -e "${vm_tests[0]}" ] || vm_tests=()
+
+guest_run() { # RUN KERNEL INITRD TIMEOUT
+	local run=$1
+	say "booting the $run kernel"
+	"$here/boot.sh" "$2" "$3" "$out/$run" "$4"
+	python3 "$here/report.py" guest "$run" "$out/$run.results.log" \
+		"$out/$run.console.log" "$results"
+}
+
+if [ $debug_ok = 1 ]; then
+	"$here/initramfs.sh" "$out/debug.cpio" "$out/kmod-debug" "${vm_tests[@]}"
+	guest_run debug "$ksrc_kdir/arch/x86/boot/bzImage" "$out/debug.cpio" "${VQCHAR_DEBUG_TIMEOUT:-1800}"
+fi
+if [ $stock_ok = 1 ]; then
+	"$here/initramfs.sh" "$out/stock.cpio" "$out/kmod-stock" --deps "$stock_kver" "${vm_tests[@]}"
+	guest_run stock "/boot/vmlinuz-$stock_kver" "$out/stock.cpio" "${VQCHAR_STOCK_TIMEOUT:-900}"
+fi
+
+python3 "$here/report.py" summary "$results" "$out/results.tap"

@@ -21,10 +21,18 @@ BUILD := build
 TEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -pthread \
 	-Iinclude/uapi -Iinclude -Icommon -Itests/include -Itests/vm
 
-VM_TEST_SRCS := $(wildcard tests/vm/*.c)
-VM_TESTS := $(patsubst tests/vm/%.c,$(BUILD)/tests/vm/%,$(VM_TEST_SRCS))
-# Library tests that need /dev/vqchar also run in the guest, linked static.
-VM_LIB_TESTS := $(patsubst tests/host/%.c,$(BUILD)/tests/vm/%,$(wildcard tests/host/lib_kernel*.c))
+# tests/vm/NAME.c: raw-ABI tests; tests/vm/lib_NAME.c: tests through
+# libvqchar (and the vhost-net example); tests/vm/NAME.sh: shell tests.
+# All run inside the test guest, so all are static.
+VM_RAW_SRCS := $(filter-out tests/vm/lib_%,$(wildcard tests/vm/*.c))
+VM_LIB_SRCS := $(wildcard tests/vm/lib_*.c) $(wildcard tests/host/lib_kernel*.c)
+VM_TESTS := $(patsubst tests/vm/%.c,$(BUILD)/tests/vm/%,$(VM_RAW_SRCS)) \
+	$(patsubst %.c,$(BUILD)/tests/vm/%,$(notdir $(VM_LIB_SRCS))) \
+	$(patsubst tests/vm/%.sh,$(BUILD)/tests/vm/%.sh,$(wildcard tests/vm/*.sh))
+LIBA := $(BUILD)/lib/libvqchar.a
+EXAMPLE_SRCS := $(filter-out examples/%_main.c,$(wildcard examples/*.c))
+# Programs the guest carries in /bin: vqctl, the examples.
+GUEST_BINS := $(BUILD)/tools/vqctl $(patsubst examples/%_main.c,$(BUILD)/examples/%,$(wildcard examples/*_main.c))
 
 .PHONY: all module lib vm-tests check demo install clean
 
@@ -36,15 +44,37 @@ module:
 lib:
 	$(MAKE) -C lib
 
-vm-tests: $(VM_TESTS) $(VM_LIB_TESTS)
+vm-tests: $(VM_TESTS) $(GUEST_BINS) $(BUILD)/examples/vqchar-demo
 
 $(BUILD)/tests/vm/%: tests/vm/%.c common/vq_chain.c common/vq_split.h include/uapi/linux/vqchar.h $(wildcard tests/vm/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -static $< common/vq_chain.c -o $@
 
-$(BUILD)/tests/vm/lib_%: tests/host/lib_%.c lib
+$(BUILD)/tests/vm/lib_%: tests/vm/lib_%.c $(EXAMPLE_SRCS) $(LIBA)
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -static $< $(BUILD)/lib/libvqchar.a -o $@
+	$(CC) $(TEST_CFLAGS) -Iexamples -static $< $(EXAMPLE_SRCS) $(LIBA) -o $@
+
+$(BUILD)/tests/vm/lib_%: tests/host/lib_%.c $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -static $< $(LIBA) -o $@
+
+$(BUILD)/tests/vm/%.sh: tests/vm/%.sh
+	@mkdir -p $(@D)
+	cp $< $@
+
+$(BUILD)/tools/vqctl: tools/vqctl/*.c $(wildcard tools/vqctl/*.h) $(EXAMPLE_SRCS) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -Iexamples -static $(wildcard tools/vqctl/*.c) $(EXAMPLE_SRCS) $(LIBA) -o $@
+
+$(BUILD)/examples/%: examples/%_main.c $(EXAMPLE_SRCS) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -Iexamples -static $< $(EXAMPLE_SRCS) $(LIBA) -o $@
+
+$(BUILD)/examples/vqchar-demo: examples/demo.sh
+	@mkdir -p $(@D)
+	cp $< $@
+
+$(LIBA): lib
 
 check:
 	tests/harness/check.sh

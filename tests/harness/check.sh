@@ -100,8 +100,14 @@ python3 "$here/report.py" tap host "$out/host.log" "$results"
 [ $host_rc = 0 ] || result FAIL host/make-check "exit status $host_rc, see $out/host.log"
 
 # --- guests -------------------------------------------------------------
-vm_tests=(build/tests/vm/*)
-[ -e "${vm_tests[0]}" ] || vm_tests=()
+vm_tests=()
+for t in build/tests/vm/*; do
+	[ -x "$t" ] || [ "${t%.sh}" != "$t" ] && vm_tests+=("$t")
+done
+guest_bins=()
+for b in build/tools/* build/examples/*; do
+	[ -f "$b" ] && guest_bins+=(--bin "$b")
+done
 
 guest_run() { # RUN KERNEL INITRD TIMEOUT
 	local run=$1
@@ -112,11 +118,11 @@ guest_run() { # RUN KERNEL INITRD TIMEOUT
 }
 
 if [ $debug_ok = 1 ]; then
-	"$here/initramfs.sh" "$out/debug.cpio" "$out/kmod-debug" "${vm_tests[@]}"
+	"$here/initramfs.sh" "$out/debug.cpio" "$out/kmod-debug" "${guest_bins[@]}" "${vm_tests[@]}"
 	guest_run debug "$ksrc_kdir/arch/x86/boot/bzImage" "$out/debug.cpio" "${VQCHAR_DEBUG_TIMEOUT:-1800}"
 fi
 if [ $stock_ok = 1 ]; then
-	"$here/initramfs.sh" "$out/stock.cpio" "$out/kmod-stock" --deps "$stock_kver" "${vm_tests[@]}"
+	"$here/initramfs.sh" "$out/stock.cpio" "$out/kmod-stock" --deps "$stock_kver" "${guest_bins[@]}" "${vm_tests[@]}"
 	guest_run stock "/boot/vmlinuz-$stock_kver" "$out/stock.cpio" "${VQCHAR_STOCK_TIMEOUT:-900}"
 fi
 

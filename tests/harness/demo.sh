@@ -13,9 +13,13 @@ mkdir -p "$out"
 kdir=$("$here/kernel.sh")
 rsync -a --delete --exclude build --exclude .git Kbuild kmod common include tests "$out/kmod/"
 make -s -C "$kdir" M="$out/kmod" modules >&2
-make -s lib build/examples/vqchar-demo >&2
+make -s lib vm-tests >&2
 find "$out/kmod" -name vqchar_test.ko -delete
-"$here/initramfs.sh" "$out/demo.cpio" "$out/kmod" --demo build/examples/vqchar-demo
+bins=()
+for b in build/tools/* build/examples/*; do
+	[ -f "$b" ] && bins+=(--bin "$b")
+done
+"$here/initramfs.sh" "$out/demo.cpio" "$out/kmod" "${bins[@]}"
 echo "Booting a test kernel with vqchar loaded (takes a few seconds)..."
 "$here/boot.sh" "$kdir/arch/x86/boot/bzImage" "$out/demo.cpio" "$out/demo" 300 vqchar.mode=demo ||
 	{ echo "The guest did not finish; its console is in $out/demo.console.log" >&2; exit 1; }

@@ -4,7 +4,8 @@
 # modules, the test programs and, for a distribution kernel, the modules of
 # that kernel the tests need.
 #
-# usage: initramfs.sh OUT.cpio MODDIR [--deps KVER] [--demo PROG] [TEST...]
+# usage: initramfs.sh OUT.cpio MODDIR [--deps KVER] [--bin PROG]... [TEST...]
+# PROGs go to /bin; the one named vqchar-demo is what "make demo" runs.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -12,12 +13,12 @@ out=$1
 moddir=$2
 shift 2
 deps_kver=
-demo=
+bins=()
 
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--deps) deps_kver=$2; shift 2 ;;
-	--demo) demo=$2; shift 2 ;;
+	--bin) bins+=("$2"); shift 2 ;;
 	*) break ;;
 	esac
 done
@@ -32,7 +33,9 @@ for ko in vqchar.ko vqchar_test.ko; do
 	[ -n "$found" ] && cp "$found" "$stage/lib/vqchar/"
 done
 [ -f "$stage/lib/vqchar/vqchar.ko" ] || { echo "initramfs: no vqchar.ko in $moddir" >&2; exit 1; }
-[ -n "$demo" ] && cp "$demo" "$stage/bin/vqchar-demo"
+for b in "${bins[@]}"; do
+	cp "$b" "$stage/bin/"
+done
 for t in "$@"; do
 	cp "$t" "$stage/tests/"
 done

@@ -46,8 +46,8 @@ build_module() { # NAME KDIR
 	rsync -a --delete --exclude build --exclude .git --exclude '*.o' --exclude '*.ko' \
 		Kbuild kmod common include tests "$dir/"
 	if make -C "$kdir" M="$dir" W=1 modules > "$out/build-$name.log" 2>&1; then
-		if grep -q 'warning:' "$out/build-$name.log"; then
-			result FAIL "build/$name/module-W=1-clean" "$(grep -m1 'warning:' "$out/build-$name.log")"
+		if grep -qi 'warning' "$out/build-$name.log"; then
+			result FAIL "build/$name/module-W=1-clean" "$(grep -m1 -i 'warning' "$out/build-$name.log")"
 		else
 			result PASS "build/$name/module-W=1-clean"
 		fi

@@ -92,7 +92,7 @@ def guest(run, results_path, console_path, out):
         if line.startswith('#VQ '):
             f = line.split()
             if f[1] == 'BEGIN':
-                cur = (f[2], f[3], [])
+                cur = (f[2], f[3] if len(f) > 3 else f[2], [])
             elif f[1] in ('END', 'EXIT') and cur:
                 rc = f[4] if f[1] == 'EXIT' and len(f) > 4 else None
                 sections.append((cur[0], cur[1], cur[2], rc))

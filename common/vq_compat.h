@@ -15,14 +15,13 @@
 #else
 #include <endian.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <string.h>
 #include <linux/types.h>
 
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef uint64_t u64;
+typedef __u8 u8;
+typedef __u16 u16;
+typedef __u32 u32;
+typedef __u64 u64;
 
 #define le16_to_cpu(x)	((u16)le16toh(x))
 #define le32_to_cpu(x)	((u32)le32toh(x))
@@ -34,8 +33,11 @@ typedef uint64_t u64;
 /* Shared memory: every access is a single, untorn load or store. */
 #define READ_ONCE(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define WRITE_ONCE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+/* Acquire: later accesses stay after this load. */
 #define smp_load_acquire(p)	__atomic_load_n((p), __ATOMIC_ACQUIRE)
+/* Release: earlier accesses stay before this store. */
 #define smp_store_release(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
+/* Full barrier: orders stores before later loads too. */
 #define smp_mb()		__atomic_thread_fence(__ATOMIC_SEQ_CST)
 #endif
 

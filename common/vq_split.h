@@ -136,6 +136,7 @@ static inline bool vq_need_event(u16 event_idx, u16 new_idx, u16 old)
  */
 static inline int vq_dev_avail_pending(const struct vq_ring *r, u16 last_avail)
 {
+	/* Pairs with the driver's release in vq_drv_avail_publish(). */
 	u16 idx = le16_to_cpu(smp_load_acquire(r->avail_idx));
 	u16 pending = idx - last_avail;
 
@@ -166,6 +167,7 @@ static inline void vq_dev_used_fill(const struct vq_ring *r, u16 used_idx, u32 i
 /* Release: the entries filled before are visible once the idx is. */
 static inline void vq_dev_used_publish(const struct vq_ring *r, u16 used_idx)
 {
+	/* Pairs with the driver's acquire in vq_drv_used_pending(). */
 	smp_store_release(r->used_idx, cpu_to_le16(used_idx));
 }
 
@@ -177,6 +179,7 @@ static inline void vq_dev_used_publish(const struct vq_ring *r, u16 used_idx)
 static inline bool vq_dev_should_call(const struct vq_ring *r, u64 features, u16 old,
 				      u16 new_idx)
 {
+	/* Order the used idx store before reading used_event / avail flags. */
 	smp_mb();
 	if (features & VQCHAR_F_EVENT_IDX)
 		return vq_need_event(le16_to_cpu(READ_ONCE(*r->used_event)), new_idx, old);
@@ -198,6 +201,7 @@ static inline void vq_dev_set_kicks(const struct vq_ring *r, u64 features, bool 
 	} else {
 		WRITE_ONCE(*r->used_flags, cpu_to_le16(enable ? 0 : VQ_USED_F_NO_NOTIFY));
 	}
+	/* Order the avail_event / used flags store before re-reading avail idx. */
 	smp_mb();
 }
 
@@ -222,6 +226,7 @@ static inline void vq_drv_avail_fill(const struct vq_ring *r, u16 avail_idx, u16
 /* Release: descriptors and ring entries written before are visible. */
 static inline void vq_drv_avail_publish(const struct vq_ring *r, u16 avail_idx)
 {
+	/* Pairs with the device's acquire in vq_dev_avail_pending(). */
 	smp_store_release(r->avail_idx, cpu_to_le16(avail_idx));
 }
 
@@ -229,6 +234,7 @@ static inline void vq_drv_avail_publish(const struct vq_ring *r, u16 avail_idx)
 static inline bool vq_drv_should_kick(const struct vq_ring *r, u64 features, u16 old,
 				      u16 new_idx)
 {
+	/* Order the avail idx store before reading avail_event / used flags. */
 	smp_mb();
 	if (features & VQCHAR_F_EVENT_IDX)
 		return vq_need_event(le16_to_cpu(READ_ONCE(*r->avail_event)), new_idx, old);
@@ -238,6 +244,7 @@ static inline bool vq_drv_should_kick(const struct vq_ring *r, u64 features, u16
 /* Used entries the device published since @last_used (acquire). */
 static inline u16 vq_drv_used_pending(const struct vq_ring *r, u16 last_used)
 {
+	/* Pairs with the device's release in vq_dev_used_publish(). */
 	return (u16)(le16_to_cpu(smp_load_acquire(r->used_idx)) - last_used);
 }
 
@@ -264,6 +271,7 @@ static inline void vq_drv_set_calls(const struct vq_ring *r, u64 features, bool 
 		WRITE_ONCE(*r->avail_flags,
 			   cpu_to_le16(enable ? 0 : VQ_AVAIL_F_NO_INTERRUPT));
 	}
+	/* Order the used_event / avail flags store before re-reading used idx. */
 	smp_mb();
 }
 

@@ -17,6 +17,8 @@ RESULT = re.compile(r'^(?P<indent>\s*)(?P<not>not )?ok \d+(?: -)? (?P<name>.*?)'
                     r'(?:\s+#\s*(?P<directive>SKIP|TODO)\b(?P<why>.*))?\s*$',
                     re.IGNORECASE)
 PLAN = re.compile(r'^\s*1\.\.(\d+)')
+# A runner that prints several programs' TAP names each one first.
+SECTION = re.compile(r'^# libvqchar (\S+): (\S+)')
 
 # What a clean kernel log never holds.  KASAN, UBSAN, lockdep and
 # kmemleak reports all begin with one of these.
@@ -43,8 +45,14 @@ def parse_tap(lines, prefix, out, ktap=False):
     plan = None
     # depth -> [results, failures] of lines not yet claimed by a parent
     pending = {}
+    base = prefix
     for raw in lines:
         line = raw.rstrip('\n')
+        m = SECTION.match(line)
+        if m:
+            prefix = f'{base}/{m.group(1)}/{m.group(2)}'
+            plan = None
+            continue
         m = PLAN.match(line)
         if m and not line.startswith((' ', '\t')) and plan is None:
             plan = int(m.group(1))

@@ -1,0 +1,590 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Queue setup and teardown for both backends, and the accessors.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "syscall.h"
+#include "vqchar_int.h"
+
+#define VQCHAR_DEV_PATH		"/dev/vqchar"
+
+static size_t vqchar_page_size(void)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+
+	return ps > 0 ? (size_t)ps : 4096;
+}
+
+static uint64_t vqchar_page_align(uint64_t len)
+{
+	uint64_t ps = vqchar_page_size();
+
+	return (len + ps - 1) & ~(ps - 1);
+}
+
+/* Driver bookkeeping as for a new queue.  Caller holds q->lock (or owns q). */
+void __vqchar_driver_reset(struct vqchar_queue *q)
+{
+	uint32_t i, prev = VQCHAR_NO_BUF;
+
+	if (q->attached)
+		return;
+
+	for (i = 0; i < q->num; i++)
+		q->desc_next[i] = (uint16_t)(i + 1);
+	q->free_head = 0;
+	q->num_free = q->num;
+	memset(q->chains, 0, (size_t)q->num * sizeof(*q->chains));
+
+	/* Buffers handed out by vqchar_buf_get() stay with the caller. */
+	q->buf_free_head = VQCHAR_NO_BUF;
+	q->num_free_bufs = 0;
+	for (i = q->buf_count; i-- > 0;) {
+		if (q->buf_state[i] == VQCHAR_BUF_USER)
+			continue;
+		q->buf_state[i] = VQCHAR_BUF_FREE;
+		q->buf_next[i] = prev;
+		q->buf_len[i] = 0;
+		prev = i;
+		q->num_free_bufs++;
+	}
+	q->buf_free_head = prev;
+
+	q->avail_idx = 0;
+	q->kick_old = 0;
+	__vqchar_store_relaxed(&q->hot.last_used, 0);
+	q->calls_enabled = true;
+	q->broken = 0;
+}
+
+/* Device state as for a new queue.  Caller holds q->dev_lock (or owns q). */
+void __vqchar_device_reset(struct vqchar_queue *q)
+{
+	__vqchar_store_relaxed(&q->hot.last_avail, 0);
+	q->dev_used_idx = 0;
+	q->dev_signalled = 0;
+	q->dev_err = VQCHAR_ERR_NONE;
+	q->dev_err_index = 0;
+}
+
+static struct vqchar_queue *vqchar_queue_alloc(void)
+{
+	struct vqchar_queue *q = calloc(1, sizeof(*q));
+
+	if (!q)
+		return NULL;
+	q->dev_fd = -1;
+	q->kick_fd = -1;
+	q->call_fd = -1;
+	q->err_fd = -1;
+	pthread_mutex_init(&q->lock, NULL);
+	pthread_cond_init(&q->room, NULL);
+	pthread_mutex_init(&q->dev_lock, NULL);
+	return q;
+}
+
+static int vqchar_close_fd(int *fd, int ret)
+{
+	int err = 0;
+
+	if (*fd >= 0)
+		err = __sys_close(*fd);
+	*fd = -1;
+	return ret ? ret : err;
+}
+
+/* Undo whatever part of setup happened; returns the first error. */
+static int vqchar_queue_release(struct vqchar_queue *q)
+{
+	int ret = 0, err;
+
+	if (q->owns_queue) {
+		struct vqchar_queue_ref ref = {
+			.size = sizeof(ref),
+			.queue_id = q->queue_id,
+		};
+
+		err = __sys_ioctl(q->dev_fd, VQCHAR_IOC_DESTROY_QUEUE, &ref);
+		if (err < 0 && !ret)
+			ret = err;
+	}
+	if (q->pool) {
+		err = __sys_munmap(q->pool, q->pool_len);
+		if (err && !ret)
+			ret = err;
+	}
+	if (q->ring_mem) {
+		err = __sys_munmap(q->ring_mem, q->ring_len);
+		if (err && !ret)
+			ret = err;
+	}
+	ret = vqchar_close_fd(&q->kick_fd, ret);
+	ret = vqchar_close_fd(&q->call_fd, ret);
+	ret = vqchar_close_fd(&q->err_fd, ret);
+	ret = vqchar_close_fd(&q->dev_fd, ret);
+
+	free(q->desc_next);
+	free(q->buf_next);
+	free(q->buf_len);
+	free(q->buf_state);
+	free(q->chains);
+	free(q->dev_segs);
+	pthread_mutex_destroy(&q->dev_lock);
+	pthread_cond_destroy(&q->room);
+	pthread_mutex_destroy(&q->lock);
+	free(q);
+	return ret;
+}
+
+static int vqchar_alloc_shadow(struct vqchar_queue *q)
+{
+	q->desc_next = calloc(q->num, sizeof(*q->desc_next));
+	q->chains = calloc(q->num, sizeof(*q->chains));
+	q->buf_next = calloc(q->buf_count, sizeof(*q->buf_next));
+	q->buf_len = calloc(q->buf_count, sizeof(*q->buf_len));
+	q->buf_state = calloc(q->buf_count, sizeof(*q->buf_state));
+	if (!q->desc_next || !q->chains || !q->buf_next || !q->buf_len || !q->buf_state)
+		return -ENOMEM;
+	return 0;
+}
+
+static int vqchar_create_eventfds(struct vqchar_queue *q)
+{
+	int fl = EFD_CLOEXEC | EFD_NONBLOCK;
+
+	q->kick_fd = __sys_eventfd(fl);
+	if (q->kick_fd < 0)
+		return q->kick_fd;
+	q->call_fd = __sys_eventfd(fl);
+	if (q->call_fd < 0)
+		return q->call_fd;
+	q->err_fd = __sys_eventfd(fl);
+	if (q->err_fd < 0)
+		return q->err_fd;
+	return 0;
+}
+
+static int vqchar_setup_anon(struct vqchar_queue *q)
+{
+	void *p;
+	int ret;
+
+	ret = vqchar_create_eventfds(q);
+	if (ret)
+		return ret;
+
+	vq_split_layout(q->num, &q->off);
+	q->ring_len = vqchar_page_align(q->off.ring_bytes);
+	p = __sys_mmap(NULL, q->ring_len, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (IS_ERR_PTR(p))
+		return PTR_ERR(p);
+	q->ring_mem = p;
+
+	q->pool_len = vqchar_page_align(q->pool_size);
+	p = __sys_mmap(NULL, q->pool_len, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (IS_ERR_PTR(p))
+		return PTR_ERR(p);
+	q->pool = p;
+	return 0;
+}
+
+/*
+ * Map the two regions the kernel described, after checking the geometry
+ * it returned: it is used to compute pointers.
+ */
+static int vqchar_map_kernel(struct vqchar_queue *q, const struct vqchar_ring_offsets *off,
+			     const struct vqchar_region *ring,
+			     const struct vqchar_region *pool)
+{
+	void *p;
+
+	if (!vq_split_layout_valid(q->num, off, ring->length) ||
+	    ring->length > SIZE_MAX || pool->length < q->pool_size ||
+	    pool->length > SIZE_MAX)
+		return -EPROTO;
+	q->off = *off;
+
+	p = __sys_mmap(NULL, ring->length, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       q->dev_fd, (off_t)ring->offset);
+	if (IS_ERR_PTR(p))
+		return PTR_ERR(p);
+	q->ring_mem = p;
+	q->ring_len = ring->length;
+
+	p = __sys_mmap(NULL, pool->length, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       q->dev_fd, (off_t)pool->offset);
+	if (IS_ERR_PTR(p))
+		return PTR_ERR(p);
+	q->pool = p;
+	q->pool_len = pool->length;
+	return 0;
+}
+
+static int vqchar_setup_kernel(struct vqchar_queue *q, const struct vqchar_params *p)
+{
+	struct vqchar_queue_create c;
+	int ret;
+
+	if (p->flags & VQCHAR_PARAMS_DEV_FD)
+		q->dev_fd = __sys_dup_cloexec(p->dev_fd);
+	else
+		q->dev_fd = __sys_open(VQCHAR_DEV_PATH, O_RDWR | O_CLOEXEC);
+	if (q->dev_fd < 0)
+		return q->dev_fd;
+
+	ret = vqchar_create_eventfds(q);
+	if (ret)
+		return ret;
+
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.num = q->num;
+	c.device = q->device;
+	c.features = q->features;
+	c.buf_count = q->buf_count;
+	c.buf_size = q->buf_size;
+	c.kick_fd = (uint32_t)q->kick_fd;
+	c.call_fd = (uint32_t)q->call_fd;
+	c.err_fd = (uint32_t)q->err_fd;
+	ret = __sys_ioctl(q->dev_fd, VQCHAR_IOC_CREATE_QUEUE, &c);
+	if (ret < 0)
+		return ret;
+	q->queue_id = c.queue_id;
+	q->owns_queue = true;
+
+	return vqchar_map_kernel(q, &c.ring_off, &c.ring, &c.pool);
+}
+
+static int vqchar_params_valid(const struct vqchar_params *p)
+{
+	unsigned int i;
+
+	if (p->flags & ~VQCHAR_PARAMS_DEV_FD)
+		return 0;
+	for (i = 0; i < sizeof(p->reserved) / sizeof(p->reserved[0]); i++)
+		if (p->reserved[i])
+			return 0;
+	if (!vq_ring_size_valid(p->num) || !p->buf_count || !p->buf_size)
+		return 0;
+	if (p->features & ~VQCHAR_F_ALL)
+		return 0;
+	switch (p->backend) {
+	case VQCHAR_BACKEND_ANON:
+		return !p->device && !(p->flags & VQCHAR_PARAMS_DEV_FD);
+	case VQCHAR_BACKEND_KERNEL:
+		return p->device <= VQCHAR_DEV_MAX;
+	default:
+		return 0;
+	}
+}
+
+int vqchar_queue_create(const struct vqchar_params *p, struct vqchar_queue **qp)
+{
+	struct vqchar_queue *q;
+	uint64_t pool_size;
+	int ret;
+
+	if (!p || !qp || !vqchar_params_valid(p))
+		return -EINVAL;
+	pool_size = (uint64_t)p->buf_count * p->buf_size;
+	if (pool_size > SIZE_MAX / 2)
+		return -ENOMEM;
+
+	q = vqchar_queue_alloc();
+	if (!q)
+		return -ENOMEM;
+	q->backend = p->backend;
+	q->num = p->num;
+	q->buf_count = p->buf_count;
+	q->buf_size = p->buf_size;
+	q->pool_size = pool_size;
+	q->features = p->features;
+	q->device = p->device;
+
+	ret = vqchar_alloc_shadow(q);
+	if (ret)
+		goto fail;
+	if (p->backend == VQCHAR_BACKEND_KERNEL)
+		ret = vqchar_setup_kernel(q, p);
+	else
+		ret = vqchar_setup_anon(q);
+	if (ret)
+		goto fail;
+
+	vq_ring_init(&q->ring, q->ring_mem, q->num, &q->off);
+	q->hot.used_idx = (const uint16_t *)q->ring.used_idx;
+	q->hot.avail_idx = (const uint16_t *)q->ring.avail_idx;
+	q->hot.num = q->num;
+	__vqchar_driver_reset(q);
+	__vqchar_device_reset(q);
+	*qp = q;
+	return 0;
+fail:
+	vqchar_queue_release(q);
+	return ret;
+}
+
+static int vqchar_dup_opt(int fd, int *dst)
+{
+	if (fd < 0)
+		return 0;
+	*dst = __sys_dup_cloexec(fd);
+	return *dst < 0 ? *dst : 0;
+}
+
+int vqchar_queue_attach(int dev_fd, uint32_t queue_id, int kick_fd, int call_fd,
+			int err_fd, struct vqchar_queue **qp)
+{
+	struct vqchar_queue_info info;
+	struct vqchar_queue *q;
+	int ret;
+
+	if (dev_fd < 0 || !qp)
+		return -EINVAL;
+	q = vqchar_queue_alloc();
+	if (!q)
+		return -ENOMEM;
+	q->backend = VQCHAR_BACKEND_KERNEL;
+	q->attached = true;
+	q->queue_id = queue_id;
+
+	ret = vqchar_dup_opt(dev_fd, &q->dev_fd);
+	if (!ret)
+		ret = vqchar_dup_opt(kick_fd, &q->kick_fd);
+	if (!ret)
+		ret = vqchar_dup_opt(call_fd, &q->call_fd);
+	if (!ret)
+		ret = vqchar_dup_opt(err_fd, &q->err_fd);
+	if (ret)
+		goto fail;
+
+	memset(&info, 0, sizeof(info));
+	info.size = sizeof(info);
+	info.queue_id = queue_id;
+	ret = __sys_ioctl(q->dev_fd, VQCHAR_IOC_QUEUE_INFO, &info);
+	if (ret < 0)
+		goto fail;
+	if (!vq_ring_size_valid(info.num) || !info.buf_count || !info.buf_size) {
+		ret = -EPROTO;
+		goto fail;
+	}
+	q->num = info.num;
+	q->features = info.features;
+	q->device = info.device;
+	q->buf_count = info.buf_count;
+	q->buf_size = info.buf_size;
+	q->pool_size = (uint64_t)info.buf_count * info.buf_size;
+	ret = vqchar_map_kernel(q, &info.ring_off, &info.ring, &info.pool);
+	if (ret)
+		goto fail;
+
+	vq_ring_init(&q->ring, q->ring_mem, q->num, &q->off);
+	q->hot.used_idx = (const uint16_t *)q->ring.used_idx;
+	q->hot.avail_idx = (const uint16_t *)q->ring.avail_idx;
+	q->hot.num = q->num;
+	__vqchar_device_reset(q);
+	/* Pick up where the ring is: the creator may have run a device before. */
+	__vqchar_store_relaxed(&q->hot.last_avail, le16_to_cpu(READ_ONCE(*q->ring.used_idx)));
+	q->dev_used_idx = q->hot.last_avail;
+	q->dev_signalled = q->hot.last_avail;
+	*qp = q;
+	return 0;
+fail:
+	vqchar_queue_release(q);
+	return ret;
+}
+
+int vqchar_queue_close(struct vqchar_queue *q)
+{
+	if (!q)
+		return 0;
+	return vqchar_queue_release(q);
+}
+
+int vqchar_queue_reset(struct vqchar_queue *q)
+{
+	int ret = 0;
+
+	if (q->attached)
+		return -EPERM;
+
+	pthread_mutex_lock(&q->lock);
+	pthread_mutex_lock(&q->dev_lock);
+	if (q->backend == VQCHAR_BACKEND_KERNEL) {
+		struct vqchar_queue_ref ref = {
+			.size = sizeof(ref),
+			.queue_id = q->queue_id,
+		};
+
+		ret = __sys_ioctl(q->dev_fd, VQCHAR_IOC_RESET_QUEUE, &ref);
+	} else {
+		memset(q->ring_mem, 0, q->off.ring_bytes);
+	}
+	if (!ret) {
+		__vqchar_driver_reset(q);
+		__vqchar_device_reset(q);
+		__sys_eventfd_drain(q->kick_fd);
+		__sys_eventfd_drain(q->call_fd);
+		__sys_eventfd_drain(q->err_fd);
+		pthread_cond_broadcast(&q->room);
+	}
+	pthread_mutex_unlock(&q->dev_lock);
+	pthread_mutex_unlock(&q->lock);
+	return ret < 0 ? ret : 0;
+}
+
+int vqchar_get_stats(struct vqchar_queue *q, struct vqchar_stats *st)
+{
+	pthread_mutex_lock(&q->lock);
+	st->offered = q->st_offered;
+	st->kicks = q->st_kicks;
+	st->kicks_suppressed = q->st_kicks_suppressed;
+	st->taken = q->st_taken;
+	st->call_wakeups = __atomic_load_n(&q->st_call_wakeups, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&q->lock);
+	pthread_mutex_lock(&q->dev_lock);
+	st->dev_popped = q->st_dev_popped;
+	st->dev_calls = q->st_dev_calls;
+	st->dev_calls_suppressed = q->st_dev_calls_suppressed;
+	pthread_mutex_unlock(&q->dev_lock);
+	return 0;
+}
+
+int vqchar_queue_kstats(const struct vqchar_queue *q, struct vqchar_queue_stats *st)
+{
+	int ret;
+
+	if (q->backend != VQCHAR_BACKEND_KERNEL)
+		return -EOPNOTSUPP;
+	memset(st, 0, sizeof(*st));
+	st->size = sizeof(*st);
+	st->queue_id = q->queue_id;
+	ret = __sys_ioctl(q->dev_fd, VQCHAR_IOC_QUEUE_STATS, st);
+	return ret < 0 ? ret : 0;
+}
+
+int vqchar_queue_kstatus(const struct vqchar_queue *q, struct vqchar_queue_status *st)
+{
+	int ret;
+
+	if (q->backend != VQCHAR_BACKEND_KERNEL)
+		return -EOPNOTSUPP;
+	memset(st, 0, sizeof(*st));
+	st->size = sizeof(*st);
+	st->queue_id = q->queue_id;
+	ret = __sys_ioctl(q->dev_fd, VQCHAR_IOC_QUEUE_STATUS, st);
+	return ret < 0 ? ret : 0;
+}
+
+/* ---- accessors ---- */
+
+uint32_t vqchar_queue_num(const struct vqchar_queue *q)
+{
+	return q->num;
+}
+
+uint64_t vqchar_queue_features(const struct vqchar_queue *q)
+{
+	return q->features;
+}
+
+uint32_t vqchar_queue_backend(const struct vqchar_queue *q)
+{
+	return q->backend;
+}
+
+uint32_t vqchar_queue_device(const struct vqchar_queue *q)
+{
+	return q->device;
+}
+
+int vqchar_queue_kick_fd(const struct vqchar_queue *q)
+{
+	return q->kick_fd;
+}
+
+int vqchar_queue_call_fd(const struct vqchar_queue *q)
+{
+	return q->call_fd;
+}
+
+int vqchar_queue_err_fd(const struct vqchar_queue *q)
+{
+	return q->err_fd;
+}
+
+int vqchar_queue_dev_fd(const struct vqchar_queue *q)
+{
+	return q->dev_fd;
+}
+
+uint32_t vqchar_queue_id(const struct vqchar_queue *q)
+{
+	return q->queue_id;
+}
+
+void *vqchar_queue_ring_base(const struct vqchar_queue *q)
+{
+	return q->ring_mem;
+}
+
+size_t vqchar_queue_ring_bytes(const struct vqchar_queue *q)
+{
+	return q->off.ring_bytes;
+}
+
+void vqchar_queue_ring_offsets(const struct vqchar_queue *q, struct vqchar_ring_offsets *off)
+{
+	*off = q->off;
+}
+
+void *vqchar_queue_desc(const struct vqchar_queue *q)
+{
+	return q->ring.desc;
+}
+
+void *vqchar_queue_avail(const struct vqchar_queue *q)
+{
+	return q->ring.avail_flags;
+}
+
+void *vqchar_queue_used(const struct vqchar_queue *q)
+{
+	return q->ring.used_flags;
+}
+
+void *vqchar_queue_pool(const struct vqchar_queue *q)
+{
+	return q->pool;
+}
+
+uint64_t vqchar_queue_pool_size(const struct vqchar_queue *q)
+{
+	return q->pool_size;
+}
+
+uint32_t vqchar_queue_buf_size(const struct vqchar_queue *q)
+{
+	return q->buf_size;
+}
+
+uint32_t vqchar_queue_buf_count(const struct vqchar_queue *q)
+{
+	return q->buf_count;
+}
+
+void vqchar_queue_ring_addrs(const struct vqchar_queue *q, struct vqchar_ring_addrs *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->num = q->num;
+	a->desc_user_addr = (uintptr_t)q->ring.desc;
+	a->avail_user_addr = (uintptr_t)q->ring.avail_flags;
+	a->used_user_addr = (uintptr_t)q->ring.used_flags;
+	a->pool_user_addr = (uintptr_t)q->pool;
+	a->pool_size = q->pool_size;
+	a->features = q->features;
+}

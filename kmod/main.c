@@ -1,0 +1,457 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vqchar: virtio split virtqueues whose memory and signalling live in the
+ * kernel.  This file is the character device: one open file is one
+ * context holding up to max_queues queues; each ioctl handler copies its
+ * argument in, validates it, locks, acts and copies the result out.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/eventfd.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/xarray.h>
+
+#include "compat.h"
+#include "queue.h"
+
+static unsigned int max_queues = 64;
+module_param(max_queues, uint, 0644);
+MODULE_PARM_DESC(max_queues, "Queues one open file may hold (default 64, at most 2048)");
+
+static unsigned long max_pool_bytes = 64UL << 20;
+module_param(max_pool_bytes, ulong, 0644);
+MODULE_PARM_DESC(max_pool_bytes, "Largest buffer pool of one queue in bytes (default 64 MiB)");
+
+/**
+ * struct vqchar_ctx - one open file
+ * @lock: protects @queues.  Users of a queue take a reference under it and
+ *	drop the lock before they touch the queue; nothing that can fault
+ *	on user memory runs under it, so mmap() may take it too.
+ * @queues: the queues by id
+ */
+struct vqchar_ctx {
+	/* Protects @queues, see above. */
+	struct mutex lock;
+	struct xarray queues;
+};
+
+static u32 vqchar_max_queues(void)
+{
+	return clamp_t(u32, READ_ONCE(max_queues), 1, VQCHAR_MAX_QUEUES);
+}
+
+static u64 vqchar_max_pool_bytes(void)
+{
+	return min_t(u64, READ_ONCE(max_pool_bytes), VQCHAR_MAX_REGION_BYTES);
+}
+
+static struct vqchar_queue *vqchar_queue_get(struct vqchar_ctx *ctx, u32 id)
+{
+	struct vqchar_queue *q;
+
+	mutex_lock(&ctx->lock);
+	q = xa_load(&ctx->queues, id);
+	if (q)
+		kref_get(&q->ref);
+	mutex_unlock(&ctx->lock);
+	return q;
+}
+
+/*
+ * Read an ioctl argument whose first field is its size: older (shorter)
+ * structs are refused below @min_size, newer ones must have a zero tail.
+ */
+static int vqchar_copy_in(void *karg, size_t ksize, size_t min_size,
+			  void __user *uarg, u32 *usize)
+{
+	if (get_user(*usize, (u32 __user *)uarg))
+		return -EFAULT;
+	if (*usize < min_size)
+		return -EINVAL;
+	if (*usize > PAGE_SIZE)
+		return -E2BIG;
+	return copy_struct_from_user(karg, ksize, uarg, *usize);
+}
+
+static int vqchar_copy_out(void __user *uarg, const void *karg, size_t ksize, u32 usize)
+{
+	if (copy_to_user(uarg, karg, min_t(size_t, ksize, usize)))
+		return -EFAULT;
+	return 0;
+}
+
+static int vqchar_ioctl_version(void __user *uarg)
+{
+	struct vqchar_version cmd;
+	u32 usize;
+	int ret;
+
+	ret = vqchar_copy_in(&cmd, sizeof(cmd), sizeof(cmd), uarg, &usize);
+	if (ret)
+		return ret;
+	if (cmd.flags)
+		return -EINVAL;
+
+	cmd.api_version = VQCHAR_API_VERSION;
+	cmd.max_queues = vqchar_max_queues();
+	cmd.features = VQCHAR_F_ALL;
+	cmd.max_pool_bytes = vqchar_max_pool_bytes();
+	cmd.max_ring_size = VQCHAR_MAX_RING_SIZE;
+	cmd.max_device = VQCHAR_DEV_MAX;
+	return vqchar_copy_out(uarg, &cmd, sizeof(cmd), usize);
+}
+
+/* Take the create call's eventfds; the queue drops them when freed. */
+static int vqchar_queue_attach_fds(struct vqchar_queue *q,
+				   const struct vqchar_queue_create *cmd)
+{
+	struct eventfd_ctx *ctx;
+	struct file *file;
+
+	if (cmd->kick_fd != VQCHAR_FD_NONE) {
+		file = eventfd_fget(cmd->kick_fd);
+		if (IS_ERR(file))
+			return PTR_ERR(file);
+		q->kick_file = file;
+	}
+	if (cmd->call_fd != VQCHAR_FD_NONE) {
+		ctx = eventfd_ctx_fdget(cmd->call_fd);
+		if (IS_ERR(ctx))
+			return PTR_ERR(ctx);
+		q->call = ctx;
+	}
+	if (cmd->err_fd != VQCHAR_FD_NONE) {
+		ctx = eventfd_ctx_fdget(cmd->err_fd);
+		if (IS_ERR(ctx))
+			return PTR_ERR(ctx);
+		q->err = ctx;
+	}
+	return 0;
+}
+
+static int vqchar_ioctl_create(struct vqchar_ctx *ctx, void __user *uarg)
+{
+	struct vqchar_queue_params p = { .wq = system_unbound_wq };
+	struct vqchar_queue_create cmd;
+	struct vqchar_queue *q;
+	bool removed = false;
+	u32 usize, id;
+	int ret;
+
+	ret = vqchar_copy_in(&cmd, sizeof(cmd), sizeof(cmd), uarg, &usize);
+	if (ret)
+		return ret;
+	if (cmd.flags || cmd.reserved[0] || cmd.reserved[1])
+		return -EINVAL;
+	if (cmd.device != VQCHAR_DEV_EXTERNAL && cmd.kick_fd == VQCHAR_FD_NONE)
+		return -EINVAL;
+
+	p.num = cmd.num;
+	p.device = cmd.device;
+	p.features = cmd.features;
+	p.buf_count = cmd.buf_count;
+	p.buf_size = cmd.buf_size;
+	p.max_pool_bytes = vqchar_max_pool_bytes();
+	q = vqchar_queue_alloc(&p);
+	if (IS_ERR(q))
+		return PTR_ERR(q);
+	ret = vqchar_queue_attach_fds(q, &cmd);
+	if (ret) {
+		vqchar_queue_put(q);
+		return ret;
+	}
+
+	mutex_lock(&ctx->lock);
+	ret = xa_alloc(&ctx->queues, &id, q, XA_LIMIT(0, vqchar_max_queues() - 1),
+		       GFP_KERNEL_ACCOUNT);
+	if (ret) {
+		mutex_unlock(&ctx->lock);
+		vqchar_queue_put(q);
+		return ret == -EBUSY ? -ENOSPC : ret;
+	}
+	/* The table holds the first reference, this call a second one. */
+	kref_get(&q->ref);
+	q->id = id;
+	vqchar_queue_start(q);
+	mutex_unlock(&ctx->lock);
+
+	cmd.queue_id = id;
+	cmd.ring_off = q->off;
+	cmd.ring.offset = vqchar_mmap_offset(id, VQCHAR_REGION_RING);
+	cmd.ring.length = q->ring_mem.size;
+	cmd.pool.offset = vqchar_mmap_offset(id, VQCHAR_REGION_POOL);
+	cmd.pool.length = q->pool_mem.size;
+	ret = vqchar_copy_out(uarg, &cmd, sizeof(cmd), usize);
+	if (ret) {
+		/* Nobody learnt the id: take the queue back unless it is gone. */
+		mutex_lock(&ctx->lock);
+		if (xa_load(&ctx->queues, id) == q) {
+			xa_erase(&ctx->queues, id);
+			removed = true;
+		}
+		mutex_unlock(&ctx->lock);
+		if (removed) {
+			vqchar_queue_stop(q);
+			vqchar_queue_put(q);
+		}
+	}
+	vqchar_queue_put(q);
+	return ret;
+}
+
+static int vqchar_ioctl_destroy(struct vqchar_ctx *ctx, void __user *uarg)
+{
+	struct vqchar_queue_ref cmd;
+	struct vqchar_queue *q;
+	u32 usize;
+	int ret;
+
+	ret = vqchar_copy_in(&cmd, sizeof(cmd), sizeof(cmd), uarg, &usize);
+	if (ret)
+		return ret;
+	if (cmd.flags || cmd.reserved)
+		return -EINVAL;
+
+	mutex_lock(&ctx->lock);
+	q = xa_erase(&ctx->queues, cmd.queue_id);
+	mutex_unlock(&ctx->lock);
+	if (!q)
+		return -EINVAL;
+	vqchar_queue_stop(q);
+	vqchar_queue_put(q);
+	return 0;
+}
+
+static int vqchar_ioctl_reset(struct vqchar_ctx *ctx, void __user *uarg)
+{
+	struct vqchar_queue_ref cmd;
+	struct vqchar_queue *q;
+	u32 usize;
+	int ret;
+
+	ret = vqchar_copy_in(&cmd, sizeof(cmd), sizeof(cmd), uarg, &usize);
+	if (ret)
+		return ret;
+	if (cmd.flags || cmd.reserved)
+		return -EINVAL;
+
+	q = vqchar_queue_get(ctx, cmd.queue_id);
+	if (!q)
+		return -EINVAL;
+	vqchar_queue_reset(q);
+	vqchar_queue_put(q);
+	return 0;
+}
+
+static int vqchar_ioctl_info(struct vqchar_ctx *ctx, void __user *uarg)
+{
+	struct vqchar_queue_info cmd;
+	struct vqchar_queue *q;
+	u32 usize;
+	int ret;
+
+	ret = vqchar_copy_in(&cmd, sizeof(cmd), sizeof(cmd), uarg, &usize);
+	if (ret)
+		return ret;
+	if (cmd.flags || cmd.reserved0)
+		return -EINVAL;
+
+	q = vqchar_queue_get(ctx, cmd.queue_id);
+	if (!q)
+		return -EINVAL;
+	vqchar_queue_get_info(q, &cmd);
+	vqchar_queue_put(q);
+	return vqchar_copy_out(uarg, &cmd, sizeof(cmd), usize);
+}
+
+static int vqchar_ioctl_stats(struct vqchar_ctx *ctx, void __user *uarg)
+{
+	struct vqchar_queue_stats cmd;
+	struct vqchar_queue *q;
+	u32 usize;
+	int ret;
+
+	ret = vqchar_copy_in(&cmd, sizeof(cmd), sizeof(cmd), uarg, &usize);
+	if (ret)
+		return ret;
+	if (cmd.flags || cmd.reserved0)
+		return -EINVAL;
+
+	q = vqchar_queue_get(ctx, cmd.queue_id);
+	if (!q)
+		return -EINVAL;
+	vqchar_queue_get_stats(q, &cmd);
+	vqchar_queue_put(q);
+	return vqchar_copy_out(uarg, &cmd, sizeof(cmd), usize);
+}
+
+static int vqchar_ioctl_status(struct vqchar_ctx *ctx, void __user *uarg)
+{
+	struct vqchar_queue_status cmd;
+	struct vqchar_queue *q;
+	u32 usize;
+	int ret;
+
+	ret = vqchar_copy_in(&cmd, sizeof(cmd), sizeof(cmd), uarg, &usize);
+	if (ret)
+		return ret;
+	if (cmd.flags)
+		return -EINVAL;
+
+	q = vqchar_queue_get(ctx, cmd.queue_id);
+	if (!q)
+		return -EINVAL;
+	vqchar_queue_get_status(q, &cmd);
+	vqchar_queue_put(q);
+	return vqchar_copy_out(uarg, &cmd, sizeof(cmd), usize);
+}
+
+/*
+ * The command without its size: the size encoded by the caller is that of
+ * its own struct, which may be older or newer than ours.
+ */
+#define VQCHAR_IOC_BASE(cmd)	((cmd) & ~_IOC(0, 0, 0, _IOC_SIZEMASK))
+
+static long vqchar_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct vqchar_ctx *ctx = file->private_data;
+	void __user *uarg = (void __user *)arg;
+
+	switch (VQCHAR_IOC_BASE(cmd)) {
+	case VQCHAR_IOC_BASE(VQCHAR_IOC_GET_VERSION):
+		return vqchar_ioctl_version(uarg);
+	case VQCHAR_IOC_BASE(VQCHAR_IOC_CREATE_QUEUE):
+		return vqchar_ioctl_create(ctx, uarg);
+	case VQCHAR_IOC_BASE(VQCHAR_IOC_DESTROY_QUEUE):
+		return vqchar_ioctl_destroy(ctx, uarg);
+	case VQCHAR_IOC_BASE(VQCHAR_IOC_RESET_QUEUE):
+		return vqchar_ioctl_reset(ctx, uarg);
+	case VQCHAR_IOC_BASE(VQCHAR_IOC_QUEUE_INFO):
+		return vqchar_ioctl_info(ctx, uarg);
+	case VQCHAR_IOC_BASE(VQCHAR_IOC_QUEUE_STATS):
+		return vqchar_ioctl_stats(ctx, uarg);
+	case VQCHAR_IOC_BASE(VQCHAR_IOC_QUEUE_STATUS):
+		return vqchar_ioctl_status(ctx, uarg);
+	default:
+		return -ENOIOCTLCMD;
+	}
+}
+
+/*
+ * Map a queue region, or part of it starting at any of its pages, shared
+ * and never executable.  Pages are inserted now and hold references, so
+ * the mapping stays valid after the queue or the file is gone.
+ */
+static int vqchar_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct vqchar_ctx *ctx = file->private_data;
+	unsigned long first_page;
+	struct vqchar_queue *q;
+	u32 id, region;
+	int ret;
+
+	if (!(vma->vm_flags & VM_MAYSHARE))
+		return -EINVAL;
+	if (vma->vm_flags & VM_EXEC)
+		return -EPERM;
+	if (vqchar_mmap_decode(vma->vm_pgoff, &id, &region, &first_page))
+		return -EINVAL;
+
+	q = vqchar_queue_get(ctx, id);
+	if (!q)
+		return -EINVAL;
+	vqchar_vm_flags_mod(vma, VM_DONTEXPAND | VM_DONTDUMP, VM_MAYEXEC);
+	ret = vqchar_mem_mmap(region == VQCHAR_REGION_RING ? &q->ring_mem : &q->pool_mem,
+			      vma, first_page);
+	vqchar_queue_put(q);
+	return ret;
+}
+
+static int vqchar_open(struct inode *inode, struct file *file)
+{
+	struct vqchar_ctx *ctx;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
+	if (!ctx)
+		return -ENOMEM;
+	mutex_init(&ctx->lock);
+	xa_init_flags(&ctx->queues, XA_FLAGS_ALLOC);
+	file->private_data = ctx;
+	return nonseekable_open(inode, file);
+}
+
+static int vqchar_release(struct inode *inode, struct file *file)
+{
+	struct vqchar_ctx *ctx = file->private_data;
+	struct vqchar_queue *q;
+	unsigned long id;
+
+	/* The last reference to the file: nobody else can reach @ctx. */
+	xa_for_each(&ctx->queues, id, q) {
+		xa_erase(&ctx->queues, id);
+		vqchar_queue_stop(q);
+		vqchar_queue_put(q);
+	}
+	xa_destroy(&ctx->queues);
+	mutex_destroy(&ctx->lock);
+	kfree(ctx);
+	return 0;
+}
+
+static void vqchar_show_fdinfo(struct seq_file *m, struct file *file)
+{
+	struct vqchar_ctx *ctx = file->private_data;
+	struct vqchar_queue_status st;
+	struct vqchar_queue_stats s;
+	struct vqchar_queue *q;
+	unsigned long id;
+
+	mutex_lock(&ctx->lock);
+	xa_for_each(&ctx->queues, id, q) {
+		vqchar_queue_get_stats(q, &s);
+		vqchar_queue_get_status(q, &st);
+		seq_printf(m, "queue:\t%lu num=%u device=%u features=%#llx broken=%u error=%u\n",
+			   id, q->num, q->device, q->features,
+			   !!(st.status & VQCHAR_STATUS_BROKEN), st.error);
+		seq_printf(m, "  avail=%u used=%u chains=%llu bytes_read=%llu bytes_written=%llu\n",
+			   st.last_avail_idx, st.used_idx, s.chains, s.bytes_read,
+			   s.bytes_written);
+		seq_printf(m, "  kicks=%llu calls=%llu calls_suppressed=%llu batches=%llu errors=%llu\n",
+			   s.kicks, s.calls, s.calls_suppressed, s.batches, s.errors);
+	}
+	mutex_unlock(&ctx->lock);
+}
+
+static const struct file_operations vqchar_fops = {
+	.owner		= THIS_MODULE,
+	.open		= vqchar_open,
+	.release	= vqchar_release,
+	.unlocked_ioctl	= vqchar_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= vqchar_mmap,
+	.show_fdinfo	= vqchar_show_fdinfo,
+};
+
+static struct miscdevice vqchar_misc = {
+	.minor		= MISC_DYNAMIC_MINOR,
+	.name		= "vqchar",
+	.fops		= &vqchar_fops,
+	.mode		= 0600,
+};
+
+/* Read when the device node is created, i.e. at load time. */
+module_param_named(mode, vqchar_misc.mode, ushort, 0444);
+MODULE_PARM_DESC(mode, "Permissions of /dev/vqchar (default 0600)");
+
+module_misc_device(vqchar_misc);
+
+MODULE_DESCRIPTION("Virtio split virtqueues with kernel-side memory and signalling");
+MODULE_LICENSE("GPL");

@@ -5,7 +5,11 @@
 # userspace tests inside each.  One line per test, then
 # "N passed, N failed, N skipped"; exit status 1 on any failure.
 # Results: build/check/results.tap; guest logs: build/check/*.log.
+#
+# VQCHAR_RUNS (default "host debug stock") picks the runs for a quicker
+# loop while developing; CI always runs all three.
 set -uo pipefail
+runs=" ${VQCHAR_RUNS:-host debug stock} "
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 here=$root/tests/harness
@@ -92,14 +96,16 @@ for f in kmod/*.[ch] include/uapi/linux/vqchar.h common/*.[ch] tests/kunit/*.[ch
 	fi
 done
 
-# --- host tests -----------------------------------------------------------
-say "host tests (plain, ASan+UBSan, valgrind)"
-make -s -C lib check > "$out/host.log" 2>&1
-host_rc=$?
-python3 "$here/report.py" tap host "$out/host.log" "$results"
-[ $host_rc = 0 ] || result FAIL host/make-check "exit status $host_rc, see $out/host.log"
+# --- host tests and guests, side by side ---------------------------------
+# The three runs are independent; they run at once and are reported in a
+# fixed order once all have ended.
+pids=()
+if [[ $runs == *" host "* ]]; then
+	say "host tests (plain, ASan+UBSan, valgrind)"
+	( make -s -C lib check > "$out/host.log" 2>&1; echo $? > "$out/host.rc" ) &
+	pids+=($!)
+fi
 
-# --- guests -------------------------------------------------------------
 vm_tests=()
 for t in build/tests/vm/*; do
 	[ -x "$t" ] || [ "${t%.sh}" != "$t" ] && vm_tests+=("$t")
@@ -109,21 +115,33 @@ for b in build/tools/* build/examples/*; do
 	[ -f "$b" ] && guest_bins+=(--bin "$b")
 done
 
-guest_run() { # RUN KERNEL INITRD TIMEOUT
-	local run=$1
-	say "booting the $run kernel"
-	"$here/boot.sh" "$2" "$3" "$out/$run" "$4"
-	python3 "$here/report.py" guest "$run" "$out/$run.results.log" \
-		"$out/$run.console.log" "$results"
+guest_start() { # RUN KERNEL INITRD TIMEOUT
+	say "booting the $1 kernel"
+	"$here/boot.sh" "$2" "$3" "$out/$1" "$4" &
+	pids+=($!)
 }
 
-if [ $debug_ok = 1 ]; then
+guests=()
+if [ $debug_ok = 1 ] && [[ $runs == *" debug "* ]]; then
 	"$here/initramfs.sh" "$out/debug.cpio" "$out/kmod-debug" "${guest_bins[@]}" "${vm_tests[@]}"
-	guest_run debug "$ksrc_kdir/arch/x86/boot/bzImage" "$out/debug.cpio" "${VQCHAR_DEBUG_TIMEOUT:-1800}"
+	guest_start debug "$ksrc_kdir/arch/x86/boot/bzImage" "$out/debug.cpio" "${VQCHAR_DEBUG_TIMEOUT:-1800}"
+	guests+=(debug)
 fi
-if [ $stock_ok = 1 ]; then
+if [ $stock_ok = 1 ] && [[ $runs == *" stock "* ]]; then
 	"$here/initramfs.sh" "$out/stock.cpio" "$out/kmod-stock" --deps "$stock_kver" "${guest_bins[@]}" "${vm_tests[@]}"
-	guest_run stock "/boot/vmlinuz-$stock_kver" "$out/stock.cpio" "${VQCHAR_STOCK_TIMEOUT:-900}"
+	guest_start stock "/boot/vmlinuz-$stock_kver" "$out/stock.cpio" "${VQCHAR_STOCK_TIMEOUT:-900}"
+	guests+=(stock)
 fi
+[ ${#pids[@]} -gt 0 ] && wait "${pids[@]}"
+
+if [[ $runs == *" host "* ]]; then
+	python3 "$here/report.py" tap host "$out/host.log" "$results"
+	host_rc=$(cat "$out/host.rc" 2>/dev/null || echo lost)
+	[ "$host_rc" = 0 ] || result FAIL host/make-check "exit status $host_rc, see $out/host.log"
+fi
+for run in "${guests[@]}"; do
+	python3 "$here/report.py" guest "$run" "$out/$run.results.log" \
+		"$out/$run.console.log" "$results"
+done
 
 python3 "$here/report.py" summary "$results" "$out/results.tap"

@@ -224,7 +224,7 @@ static int vqchar_ioctl_destroy(struct vqchar_ctx *ctx, void __user *uarg)
 	q = xa_erase(&ctx->queues, cmd.queue_id);
 	mutex_unlock(&ctx->lock);
 	if (!q)
-		return -EINVAL;
+		return -ENOENT;
 	vqchar_queue_stop(q);
 	vqchar_queue_put(q);
 	return 0;
@@ -245,7 +245,7 @@ static int vqchar_ioctl_reset(struct vqchar_ctx *ctx, void __user *uarg)
 
 	q = vqchar_queue_get(ctx, cmd.queue_id);
 	if (!q)
-		return -EINVAL;
+		return -ENOENT;
 	vqchar_queue_reset(q);
 	vqchar_queue_put(q);
 	return 0;
@@ -266,7 +266,7 @@ static int vqchar_ioctl_info(struct vqchar_ctx *ctx, void __user *uarg)
 
 	q = vqchar_queue_get(ctx, cmd.queue_id);
 	if (!q)
-		return -EINVAL;
+		return -ENOENT;
 	vqchar_queue_get_info(q, &cmd);
 	vqchar_queue_put(q);
 	return vqchar_copy_out(uarg, &cmd, sizeof(cmd), usize);
@@ -287,7 +287,7 @@ static int vqchar_ioctl_stats(struct vqchar_ctx *ctx, void __user *uarg)
 
 	q = vqchar_queue_get(ctx, cmd.queue_id);
 	if (!q)
-		return -EINVAL;
+		return -ENOENT;
 	vqchar_queue_get_stats(q, &cmd);
 	vqchar_queue_put(q);
 	return vqchar_copy_out(uarg, &cmd, sizeof(cmd), usize);
@@ -308,7 +308,7 @@ static int vqchar_ioctl_status(struct vqchar_ctx *ctx, void __user *uarg)
 
 	q = vqchar_queue_get(ctx, cmd.queue_id);
 	if (!q)
-		return -EINVAL;
+		return -ENOENT;
 	vqchar_queue_get_status(q, &cmd);
 	vqchar_queue_put(q);
 	return vqchar_copy_out(uarg, &cmd, sizeof(cmd), usize);

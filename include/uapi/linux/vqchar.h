@@ -11,10 +11,13 @@
  * the pool is the queue's I/O address space.
  *
  * Every ioctl argument starts with a __u32 "size" that userspace sets to
- * sizeof() of the struct it was built with; the kernel accepts older
- * (shorter) and newer (longer, with the tail zeroed) structs.  Unknown flags
- * and non-zero reserved fields are refused with EINVAL, unknown ioctls with
- * ENOTTY.
+ * sizeof() of the struct it was built with; the kernel accepts newer
+ * (longer) structs whose extra tail is zero, up to a page, and refuses a
+ * non-zero tail or a larger size with E2BIG and a size below the first
+ * version of the struct with EINVAL.  Unknown flags and non-zero reserved
+ * fields are refused with EINVAL, unknown ioctls with ENOTTY, a bad
+ * pointer with EFAULT, a queue id that names no queue of this file with
+ * ENOENT, and a create beyond the file's queue limit with ENOSPC.
  */
 #ifndef _UAPI_LINUX_VQCHAR_H
 #define _UAPI_LINUX_VQCHAR_H

@@ -28,7 +28,7 @@ TEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -pthread \
 # libvqchar (and the vhost-net example); tests/vm/NAME.sh: shell tests.
 # All run inside the test guest, so all are static.
 VM_RAW_SRCS := $(filter-out tests/vm/lib_%,$(wildcard tests/vm/*.c))
-VM_LIB_SRCS := $(wildcard tests/vm/lib_*.c) $(wildcard tests/host/lib_kernel*.c)
+VM_LIB_SRCS := $(wildcard tests/vm/lib_*.c)
 VM_TESTS := $(patsubst tests/vm/%.c,$(BUILD)/tests/vm/%,$(VM_RAW_SRCS)) \
 	$(patsubst %.c,$(BUILD)/tests/vm/%,$(notdir $(VM_LIB_SRCS))) \
 	$(patsubst tests/vm/%.sh,$(BUILD)/tests/vm/%.sh,$(wildcard tests/vm/*.sh))
@@ -56,10 +56,6 @@ $(BUILD)/tests/vm/%: tests/vm/%.c common/vq_chain.c common/vq_split.h include/ua
 $(BUILD)/tests/vm/lib_%: tests/vm/lib_%.c $(EXAMPLE_SRCS) $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -Iexamples -static $< $(EXAMPLE_SRCS) $(LIBA) -o $@
-
-$(BUILD)/tests/vm/lib_%: tests/host/lib_%.c $(LIBA)
-	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -static $< $(LIBA) -o $@
 
 $(BUILD)/tests/vm/%.sh: tests/vm/%.sh
 	@mkdir -p $(@D)

@@ -14,7 +14,7 @@
 
 #include "kselftest_harness.h"
 #include "vq_split.h"
-#include "vq_test.h"
+#include "../host/vq_test.h"	/* the library tests' helpers */
 
 static int kernel_queue(int dev_fd, uint32_t device, uint32_t num, uint32_t buf_count,
 			uint32_t buf_size, uint64_t features, struct vqchar_queue **q)

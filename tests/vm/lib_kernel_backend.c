@@ -122,8 +122,9 @@ TEST_F(kq, loopback_round_trip)
 
 TEST_F_TIMEOUT(kq, loopback_batches_wrap_indices, 300)
 {
-	const unsigned int total = 70016, batch = 32;
-	struct vqchar_chain_req reqs[32];
+	/* A full ring per kick: 1094 round trips take both indices past 65535. */
+	const unsigned int total = 70016, batch = 64;
+	struct vqchar_chain_req reqs[64];
 	struct vqchar_used used[64];
 	struct vqchar_queue_stats ks;
 	struct vqchar_stats st;
@@ -132,7 +133,7 @@ TEST_F_TIMEOUT(kq, loopback_batches_wrap_indices, 300)
 	struct iovec out = { &v, sizeof(v) };
 	int ret;
 
-	ASSERT_EQ(0, kernel_queue(-1, VQCHAR_DEV_LOOPBACK, 64, 128, 64, variant->features,
+	ASSERT_EQ(0, kernel_queue(-1, VQCHAR_DEV_LOOPBACK, 128, 256, 64, variant->features,
 				  &self->q));
 	for (i = 0; i < batch; i++)
 		reqs[i] = (struct vqchar_chain_req){ &out, 1, 1 };

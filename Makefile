@@ -89,4 +89,4 @@ clean:
 	-$(MAKE) -C lib clean
 	find kmod common tests -name '*.o' -o -name '*.ko' -o -name '*.mod*' \
 		-o -name '.*.cmd' | xargs rm -f
-	rm -f Module.symvers modules.order
+	rm -f Module.symvers modules.order .*.cmd .module-common.o

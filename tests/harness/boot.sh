@@ -30,7 +30,7 @@ bios=/usr/share/qemu/qboot.rom
 qemu_run() {
 	local accel=$1 secs=$2 log=$3 res=$4 init=$5 app=$6
 	timeout --foreground -k 5 "$secs" qemu-system-x86_64 \
-		-machine q35,accel="$accel" -cpu max -smp 2 -m 2G \
+		-machine q35,accel="$accel" -cpu max -smp 2 -m 1G \
 		-bios "$bios" -kernel "$kernel" -initrd "$init" -append "$app" \
 		-display none -monitor none -no-reboot \
 		-serial file:"$log" -serial file:"$res" </dev/null >/dev/null 2>&1

@@ -65,41 +65,32 @@ build_module() { # NAME KDIR
 	return 1
 }
 
-debug_ok=0
-stock_ok=0
-build_module debug "$ksrc_kdir" && debug_ok=1
+# The three builds are independent: run them at once.
+build_module debug "$ksrc_kdir" > "$out/status-debug" &
+b1=$!
 if [ -n "$stock_kver" ]; then
-	build_module stock "/usr/src/linux-headers-$stock_kver" && stock_ok=1
+	build_module stock "/usr/src/linux-headers-$stock_kver" > "$out/status-stock" &
+	b2=$!
 else
 	result FAIL build/stock/module "no distribution kernel with headers installed"
+	b2=
 fi
-
-if make -s lib > "$out/build-lib.log" 2>&1 && make -s vm-tests > "$out/build-tests.log" 2>&1; then
+jobs=$(nproc)
+if make -s -j"$jobs" lib > "$out/build-lib.log" 2>&1 &&
+	make -s -j"$jobs" vm-tests > "$out/build-tests.log" 2>&1; then
 	result PASS build/lib-and-tests
 else
 	result FAIL build/lib-and-tests "see $out/build-lib.log, $out/build-tests.log"
 	cat "$out/build-lib.log" "$out/build-tests.log" | tail -30 >&2
 fi
-
-# --- static checks ------------------------------------------------------
-if echo '#include <linux/vqchar.h>' | gcc -std=c90 -pedantic -Werror -Wall -fsyntax-only \
-	-Iinclude/uapi -x c - > "$out/uapi.log" 2>&1; then
-	result PASS style/uapi-header-c90-standalone
-else
-	result FAIL style/uapi-header-c90-standalone "$(head -1 "$out/uapi.log")"
+debug_ok=0
+stock_ok=0
+wait $b1 && debug_ok=1
+cat "$out/status-debug"
+if [ -n "$b2" ]; then
+	wait "$b2" && stock_ok=1
+	cat "$out/status-stock"
 fi
-# Tracked sources only: an in-tree "make" leaves generated *.mod.c around.
-kernel_sources=$(git ls-files -- kmod common include/uapi tests/kunit 2>/dev/null | grep -E '\.[ch]$' ||
-	ls kmod/*.[ch] common/*.[ch] include/uapi/linux/*.h tests/kunit/*.[ch] | grep -v '\.mod\.c$')
-for f in $kernel_sources; do
-	[ -f "$f" ] || continue
-	if perl "$ksrc/scripts/checkpatch.pl" --strict --no-tree --terse -q -f "$f" > "$out/checkpatch.tmp" 2>&1 &&
-		! grep -qE 'ERROR|WARNING|CHECK' "$out/checkpatch.tmp"; then
-		result PASS "style/checkpatch/$f"
-	else
-		result FAIL "style/checkpatch/$f" "$(head -1 "$out/checkpatch.tmp")"
-	fi
-done
 
 # --- host tests and guests, side by side ---------------------------------
 # The three runs are independent; they run at once and are reported in a
@@ -137,6 +128,26 @@ if [ $stock_ok = 1 ] && [[ $runs == *" stock "* ]]; then
 	guest_start stock "/boot/vmlinuz-$stock_kver" "$out/stock.cpio" "${VQCHAR_STOCK_TIMEOUT:-900}"
 	guests+=(stock)
 fi
+# --- static checks ------------------------------------------------------
+if echo '#include <linux/vqchar.h>' | gcc -std=c90 -pedantic -Werror -Wall -fsyntax-only \
+	-Iinclude/uapi -x c - > "$out/uapi.log" 2>&1; then
+	result PASS style/uapi-header-c90-standalone
+else
+	result FAIL style/uapi-header-c90-standalone "$(head -1 "$out/uapi.log")"
+fi
+# Tracked sources only: an in-tree "make" leaves generated *.mod.c around.
+kernel_sources=$(git ls-files -- kmod common include/uapi tests/kunit 2>/dev/null | grep -E '\.[ch]$' ||
+	ls kmod/*.[ch] common/*.[ch] include/uapi/linux/*.h tests/kunit/*.[ch] | grep -v '\.mod\.c$')
+for f in $kernel_sources; do
+	[ -f "$f" ] || continue
+	if perl "$ksrc/scripts/checkpatch.pl" --strict --no-tree --terse -q -f "$f" > "$out/checkpatch.tmp" 2>&1 &&
+		! grep -qE 'ERROR|WARNING|CHECK' "$out/checkpatch.tmp"; then
+		result PASS "style/checkpatch/$f"
+	else
+		result FAIL "style/checkpatch/$f" "$(head -1 "$out/checkpatch.tmp")"
+	fi
+done
+
 [ ${#pids[@]} -gt 0 ] && wait "${pids[@]}"
 
 if [[ $runs == *" host "* ]]; then

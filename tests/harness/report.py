@@ -96,6 +96,7 @@ def guest(run, results_path, console_path, out):
     cur = None
     done = False
     loads = {}
+    started = []
     for line in results:
         if line.startswith('#VQ '):
             f = line.split()
@@ -105,6 +106,8 @@ def guest(run, results_path, console_path, out):
                 rc = f[4] if f[1] == 'EXIT' and len(f) > 4 else None
                 sections.append((cur[0], cur[1], cur[2], rc))
                 cur = None
+            elif f[1] == 'STARTED':
+                started.append(f[2])
             elif f[1] == 'LOAD':
                 loads[f[2]] = f[3]
             elif f[1] == 'RMMOD':
@@ -143,6 +146,13 @@ def guest(run, results_path, console_path, out):
                 emit(out, 'FAIL', f'{run}/kmemleak', f'{len(leaks)} leaks')
             else:
                 emit(out, 'PASS', f'{run}/kmemleak')
+    # A job that started but never reported: the guest died under it.
+    reported = {name for kind, name, _, _ in sections}
+    if any(kind == 'kunit' for kind, _, _, _ in sections):
+        reported.add('kunit')
+    for job in started:
+        if job not in reported and not (job == 'kunit' and 'vqchar_test' in loads):
+            emit(out, 'FAIL', f'{run}/{job}', 'did not finish')
     if 'vqchar_test' in loads and not kunit_suites:
         emit(out, 'FAIL', f'{run}/kunit', 'no KUnit suite reported')
 

@@ -98,7 +98,7 @@ fi
 pids=()
 if [[ $runs == *" host "* ]]; then
 	say "host tests (plain, ASan+UBSan, valgrind)"
-	( make -s -C lib check > "$out/host.log" 2>&1; echo $? > "$out/host.rc" ) &
+	( nice -n 10 make -s -C lib check > "$out/host.log" 2>&1; echo $? > "$out/host.rc" ) &
 	pids+=($!)
 fi
 
@@ -111,21 +111,21 @@ for b in build/tools/* build/examples/*; do
 	[ -f "$b" ] && guest_bins+=(--bin "$b")
 done
 
-guest_start() { # RUN KERNEL INITRD TIMEOUT
+guest_start() { # RUN KERNEL INITRD TIMEOUT NICENESS
 	say "booting the $1 kernel"
-	"$here/boot.sh" "$2" "$3" "$out/$1" "$4" &
+	nice -n "$5" "$here/boot.sh" "$2" "$3" "$out/$1" "$4" &
 	pids+=($!)
 }
 
 guests=()
 if [ $debug_ok = 1 ] && [[ $runs == *" debug "* ]]; then
 	"$here/initramfs.sh" "$out/debug.cpio" "$out/kmod-debug" "${guest_bins[@]}" "${vm_tests[@]}"
-	guest_start debug "$ksrc_kdir/arch/x86/boot/bzImage" "$out/debug.cpio" "${VQCHAR_DEBUG_TIMEOUT:-1800}"
+	guest_start debug "$ksrc_kdir/arch/x86/boot/bzImage" "$out/debug.cpio" "${VQCHAR_DEBUG_TIMEOUT:-1800}" 0
 	guests+=(debug)
 fi
 if [ $stock_ok = 1 ] && [[ $runs == *" stock "* ]]; then
 	"$here/initramfs.sh" "$out/stock.cpio" "$out/kmod-stock" --deps "$stock_kver" "${guest_bins[@]}" "${vm_tests[@]}"
-	guest_start stock "/boot/vmlinuz-$stock_kver" "$out/stock.cpio" "${VQCHAR_STOCK_TIMEOUT:-900}"
+	guest_start stock "/boot/vmlinuz-$stock_kver" "$out/stock.cpio" "${VQCHAR_STOCK_TIMEOUT:-900}" 10
 	guests+=(stock)
 fi
 # --- static checks ------------------------------------------------------

@@ -24,7 +24,7 @@ initrd=$2
 prefix=$3
 limit=$4
 shift 4
-append="console=ttyS0 panic=-1 oops=panic loglevel=7 kunit.enable=1 $*"
+append="console=ttyS0 panic=-1 oops=panic loglevel=7 $*"
 bios=/usr/share/qemu/qboot.rom
 
 qemu_run() {

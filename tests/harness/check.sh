@@ -136,8 +136,8 @@ else
 	result FAIL style/uapi-header-c90-standalone "$(head -1 "$out/uapi.log")"
 fi
 # Tracked sources only: an in-tree "make" leaves generated *.mod.c around.
-kernel_sources=$(git ls-files -- kmod common include/uapi tests/kunit 2>/dev/null | grep -E '\.[ch]$' ||
-	ls kmod/*.[ch] common/*.[ch] include/uapi/linux/*.h tests/kunit/*.[ch] | grep -v '\.mod\.c$')
+kernel_sources=$(git ls-files -- kmod common include/uapi tests/kunit tests/harness/canary 2>/dev/null | grep -E '\.[ch]$' ||
+	ls kmod/*.[ch] common/*.[ch] include/uapi/linux/*.h tests/kunit/*.[ch] tests/harness/canary/*.c | grep -v '\.mod\.c$')
 for f in $kernel_sources; do
 	[ -f "$f" ] || continue
 	if perl "$ksrc/scripts/checkpatch.pl" --strict --no-tree --terse -q -f "$f" > "$out/checkpatch.tmp" 2>&1 &&

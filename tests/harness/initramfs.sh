@@ -28,7 +28,7 @@ trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage"/{bin,dev,proc,sys,tmp,tests,lib/vqchar/deps}
 cp /bin/busybox "$stage/bin/busybox"
 cp "$here/guest-init" "$stage/init"
-for ko in vqchar.ko vqchar_test.ko; do
+for ko in vqchar.ko vqchar_test.ko vqchar_leak_canary.ko; do
 	found=$(find "$moddir" -name "$ko" | head -1)
 	[ -n "$found" ] && cp "$found" "$stage/lib/vqchar/"
 done

@@ -20,7 +20,7 @@
  * Copy the readable bytes, in order, into the writable segments; stop at
  * whichever side ends first.  Segments may overlap, hence memmove().
  */
-static void vqchar_loopback(u8 *pool, const struct vq_chain *c, const bool *cancel,
+static void vqchar_loopback(u8 *pool, const struct vq_chain *c, const atomic_t *cancel,
 			    struct vqchar_io *io)
 {
 	const struct vq_seg *out = c->segs;
@@ -29,7 +29,7 @@ static void vqchar_loopback(u8 *pool, const struct vq_chain *c, const bool *canc
 	u32 oi = 0, ii = 0, ooff = 0, ioff = 0;
 	u64 done = 0;
 
-	while (done < total && !READ_ONCE(*cancel)) {
+	while (done < total && !atomic_read(cancel)) {
 		u32 n;
 
 		if (ooff == out[oi].len) {
@@ -55,7 +55,7 @@ static void vqchar_loopback(u8 *pool, const struct vq_chain *c, const bool *canc
 }
 
 /* Fill every writable byte with VQCHAR_SOURCE_BYTE(seq, position). */
-static void vqchar_source(u8 *pool, u32 seq, const struct vq_chain *c, const bool *cancel,
+static void vqchar_source(u8 *pool, u32 seq, const struct vq_chain *c, const atomic_t *cancel,
 			  struct vqchar_io *io)
 {
 	u64 total = min_t(u64, c->in_bytes, U32_MAX);
@@ -80,7 +80,7 @@ static void vqchar_source(u8 *pool, u32 seq, const struct vq_chain *c, const boo
 			pos += n;
 			left -= n;
 			if (!(pos % VQCHAR_CHUNK)) {
-				if (READ_ONCE(*cancel))
+				if (atomic_read(cancel))
 					goto out;
 				cond_resched();
 			}
@@ -97,14 +97,14 @@ out:
  * @pool: the queue's pool, mapped in the kernel
  * @seq: the chain's number since the queue was created or reset
  * @c: the chain, validated against the pool
- * @cancel: set when the queue is being stopped or reset: finish early
+ * @cancel: not zero while the queue is being stopped or reset: finish early
  * @io: what the device read and wrote
  *
  * A chain moves at most U32_MAX bytes each way, the most a used entry can
  * report.
  */
 void vqchar_device_process(u32 device, u8 *pool, u32 seq, const struct vq_chain *c,
-			   const bool *cancel, struct vqchar_io *io)
+			   const atomic_t *cancel, struct vqchar_io *io)
 {
 	switch (device) {
 	case VQCHAR_DEV_LOOPBACK:

@@ -59,6 +59,7 @@ struct vqchar_queue *vqchar_queue_alloc(const struct vqchar_queue_params *p)
 	mutex_init(&q->lock);
 	INIT_WORK(&q->work, vqchar_queue_work);
 	atomic64_set(&q->kicks, 0);
+	atomic_set(&q->cancel, 0);
 	q->wq = p->wq;
 	q->num = p->num;
 	q->device = p->device;
@@ -170,7 +171,7 @@ void vqchar_queue_start(struct vqchar_queue *q)
  */
 void vqchar_queue_stop(struct vqchar_queue *q)
 {
-	WRITE_ONCE(q->cancel, true);
+	atomic_inc(&q->cancel);
 	if (q->kick_wqh) {
 		remove_wait_queue(q->kick_wqh, &q->kick_wait);
 		q->kick_wqh = NULL;
@@ -251,7 +252,7 @@ bool vqchar_queue_run(struct vqchar_queue *q)
 			break;
 		}
 		/* Stop or reset is waiting for us; it also ends the work. */
-		if (READ_ONCE(q->cancel))
+		if (atomic_read(&q->cancel))
 			break;
 		if (done >= VQCHAR_BATCH || bytes >= VQCHAR_BATCH_BYTES) {
 			more = true;
@@ -311,11 +312,11 @@ static void vqchar_queue_work(struct work_struct *work)
  */
 void vqchar_queue_reset(struct vqchar_queue *q)
 {
-	WRITE_ONCE(q->cancel, true);
+	atomic_inc(&q->cancel);
 	cancel_work_sync(&q->work);
 
 	mutex_lock(&q->lock);
-	WRITE_ONCE(q->cancel, false);
+	atomic_dec(&q->cancel);
 	memset(q->ring_mem.vaddr, 0, q->ring_mem.size);
 	q->last_avail = 0;
 	q->used_idx = 0;

@@ -101,8 +101,10 @@ struct vqchar_queue_params {
  * @call: eventfd signalled for used entries, or NULL
  * @err: eventfd signalled when the queue breaks, or NULL
  * @kicks: kicks received; counted in the wake callback, so atomic
- * @cancel: set while stop or reset wait for the worker, so that a device
- *	busy with a huge chain gives up early; read without @lock
+ * @cancel: how many of stop and reset wait for the worker; while it is not
+ *	zero a device busy with a huge chain gives up early.  Read without
+ *	@lock.  Stop never gives its count back, so a reset racing with
+ *	destroy cannot end destroy's cancel.
  * @lock: serialises the device side of the ring: the worker, reset and
  *	readers of the fields below.  Nests inside vqchar_ctx.lock.
  * @segs: scratch segments for vq_chain_walk(), VQCHAR_MAX_SEGS entries
@@ -144,7 +146,7 @@ struct vqchar_queue {
 	struct eventfd_ctx *call;
 	struct eventfd_ctx *err;
 	atomic64_t kicks;
-	bool cancel;
+	atomic_t cancel;
 
 	/* Serialises the device side; the fields below are under it. */
 	struct mutex lock;
@@ -185,6 +187,6 @@ struct vqchar_io {
 };
 
 void vqchar_device_process(u32 device, u8 *pool, u32 seq, const struct vq_chain *c,
-			   const bool *cancel, struct vqchar_io *io);
+			   const atomic_t *cancel, struct vqchar_io *io);
 
 #endif /* VQCHAR_QUEUE_H */

@@ -1040,7 +1040,7 @@ static void vqchar_dev_source_stops_early_when_cancelled(struct kunit *test)
 	struct vq_seg segs[2];
 	struct vqchar_io io;
 	struct vq_chain c;
-	bool cancel = false;
+	atomic_t cancel = ATOMIC_INIT(0);
 	u8 *pool;
 
 	pool = vqchar_big_chain(&c, segs, len, true);
@@ -1049,7 +1049,7 @@ static void vqchar_dev_source_stops_early_when_cancelled(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, io.written, len);
 	KUNIT_EXPECT_EQ(test, pool[len - 1], VQCHAR_SOURCE_BYTE(7, len - 1));
 
-	cancel = true;
+	atomic_set(&cancel, 1);
 	vqchar_device_process(VQCHAR_DEV_SOURCE, pool, 7, &c, &cancel, &io);
 	KUNIT_EXPECT_EQ(test, io.written, VQCHAR_CHUNK);
 	vfree(pool);
@@ -1061,7 +1061,7 @@ static void vqchar_dev_loopback_stops_early_when_cancelled(struct kunit *test)
 	struct vq_seg segs[2];
 	struct vqchar_io io;
 	struct vq_chain c;
-	bool cancel = false;
+	atomic_t cancel = ATOMIC_INIT(0);
 	u8 *pool;
 
 	pool = vqchar_big_chain(&c, segs, len, false);
@@ -1071,7 +1071,7 @@ static void vqchar_dev_loopback_stops_early_when_cancelled(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, io.written, len);
 	KUNIT_EXPECT_EQ(test, pool[2 * len - 1], 0x5a);
 
-	cancel = true;
+	atomic_set(&cancel, 1);
 	vqchar_device_process(VQCHAR_DEV_LOOPBACK, pool, 0, &c, &cancel, &io);
 	KUNIT_EXPECT_EQ(test, io.written, 0);
 	KUNIT_EXPECT_EQ(test, io.read, 0);
@@ -1347,6 +1347,23 @@ static void vqchar_queue_stop_waits_for_queued_work(struct kunit *test)
 	/* Freed by the exit handler while nothing can run. */
 }
 
+/*
+ * Destroy stops a queue while a reset through another reference may run:
+ * the reset must not end the stop's cancel, or the worker would go on
+ * with whole batches while destroy waits for it.
+ */
+static void vqchar_queue_reset_keeps_stop_cancel(struct kunit *test)
+{
+	struct vqchar_tq *tq = test->priv;
+
+	vqchar_tq_create(test, VQCHAR_DEV_SINK, 0, 8);
+	vqchar_queue_reset(tq->q);
+	KUNIT_EXPECT_EQ(test, atomic_read(&tq->q->cancel), 0);
+	vqchar_queue_stop(tq->q);
+	vqchar_queue_reset(tq->q);
+	KUNIT_EXPECT_NE(test, atomic_read(&tq->q->cancel), 0);
+}
+
 static void vqchar_queue_mmap_offset_round_trips(struct kunit *test)
 {
 	unsigned long first_page;
@@ -1418,6 +1435,7 @@ static struct kunit_case vqchar_queue_cases[] = {
 	KUNIT_CASE(vqchar_queue_reset_recovers_broken_queue),
 	KUNIT_CASE(vqchar_queue_reset_zeroes_ring_and_indices),
 	KUNIT_CASE(vqchar_queue_stop_waits_for_queued_work),
+	KUNIT_CASE(vqchar_queue_reset_keeps_stop_cancel),
 	KUNIT_CASE(vqchar_queue_mmap_offset_round_trips),
 	KUNIT_CASE(vqchar_queue_mmap_offset_fits_32bit_mmap2),
 	KUNIT_CASE(vqchar_queue_mmap_decode_rejects_unknown_queue),

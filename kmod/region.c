@@ -9,6 +9,7 @@
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
@@ -19,14 +20,17 @@
  * @m: filled on success
  * @bytes: bytes needed, at least one; rounded up to a page
  *
- * Everything is charged to the caller's memory cgroup.
+ * Everything is charged to the caller's memory cgroup.  A caller that is
+ * being killed stops early, as vmalloc() does: a large pool is many pages.
  *
- * Return: 0, -EINVAL for a size out of range, or -ENOMEM.
+ * Return: 0, -EINVAL for a size out of range, -ENOMEM, or -EINTR when a
+ * fatal signal is pending.
  */
 int vqchar_mem_alloc(struct vqchar_mem *m, u64 bytes)
 {
 	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN;
 	unsigned long i, nr;
+	int ret = -ENOMEM;
 
 	memset(m, 0, sizeof(*m));
 	if (!bytes || bytes > VQCHAR_MAX_REGION_BYTES)
@@ -37,6 +41,10 @@ int vqchar_mem_alloc(struct vqchar_mem *m, u64 bytes)
 	if (!m->pages)
 		return -ENOMEM;
 	for (i = 0; i < nr; i++) {
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			goto err;
+		}
 		m->pages[i] = alloc_page(gfp);
 		if (!m->pages[i])
 			goto err;
@@ -54,7 +62,7 @@ err:
 		put_page(m->pages[i]);
 	kvfree(m->pages);
 	m->pages = NULL;
-	return -ENOMEM;
+	return ret;
 }
 
 /**

@@ -9,6 +9,7 @@
 
 #include <kunit/test.h>
 #include <linux/poll.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <linux/virtio_ring.h>
@@ -1419,6 +1420,26 @@ static void vqchar_queue_mem_alloc_rejects_bad_sizes(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, m.pages);
 }
 
+/* A dying caller stops allocating and gets everything freed. */
+static void vqchar_queue_mem_alloc_stops_on_fatal_signal(struct kunit *test)
+{
+	struct vqchar_mem m;
+	int ret;
+
+	/* KUnit runs each case in a kernel thread of its own. */
+	allow_signal(SIGKILL);
+	send_sig(SIGKILL, current, 1);
+	KUNIT_ASSERT_TRUE(test, fatal_signal_pending(current));
+	ret = vqchar_mem_alloc(&m, 16 * PAGE_SIZE);
+	flush_signals(current);
+	disallow_signal(SIGKILL);
+	KUNIT_EXPECT_EQ(test, ret, -EINTR);
+	KUNIT_EXPECT_NULL(test, m.pages);
+	KUNIT_EXPECT_EQ(test, m.nr_pages, 0);
+	if (!ret)
+		vqchar_mem_free(&m);
+}
+
 static struct kunit_case vqchar_queue_cases[] = {
 	KUNIT_CASE(vqchar_queue_create_rejects_non_power_of_two),
 	KUNIT_CASE(vqchar_queue_create_rejects_unknown_device),
@@ -1440,6 +1461,7 @@ static struct kunit_case vqchar_queue_cases[] = {
 	KUNIT_CASE(vqchar_queue_mmap_offset_fits_32bit_mmap2),
 	KUNIT_CASE(vqchar_queue_mmap_decode_rejects_unknown_queue),
 	KUNIT_CASE(vqchar_queue_mem_alloc_rejects_bad_sizes),
+	KUNIT_CASE(vqchar_queue_mem_alloc_stops_on_fatal_signal),
 	{}
 };
 

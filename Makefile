@@ -6,6 +6,7 @@
 #   make              module + library
 #   make check        the whole test suite (builds and boots test kernels)
 #   make demo         boot a kernel and show a loopback round trip
+#   make bench        ring throughput and signalling, as ratios to a baseline
 #   make install      install libvqchar, its header and pkg-config file
 #
 # KDIR selects the kernel to build the module against: the running kernel's
@@ -37,7 +38,7 @@ EXAMPLE_SRCS := $(filter-out examples/%_main.c,$(wildcard examples/*.c))
 # Programs the guest carries in /bin: vqctl, the examples.
 GUEST_BINS := $(BUILD)/tools/vqctl $(patsubst examples/%_main.c,$(BUILD)/examples/%,$(wildcard examples/*_main.c))
 
-.PHONY: all module lib vm-tests check demo install clean
+.PHONY: all module lib vm-tests check demo bench install clean
 
 all: module lib
 
@@ -80,6 +81,9 @@ check:
 
 demo:
 	tests/harness/demo.sh
+
+bench:
+	tests/harness/bench.sh
 
 install:
 	$(MAKE) -C lib install

@@ -1,0 +1,37 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# "make bench": boot the stock distribution kernel (no debug checks to
+# distort the numbers), load vqchar and run tests/bench/ring_bench.sh.
+# Prints each configuration's median over the rounds and its ratio to the
+# baseline; the absolute numbers depend on the machine (and on emulation
+# when KVM is not usable), the ratios much less.
+#
+# BENCH_ROUNDS (default 5) and BENCH_CHAINS (default 100000) size the run.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+here=$root/tests/harness
+out=$root/build/bench
+cd "$root"
+mkdir -p "$out"
+
+"$here/deps.sh"
+kver=
+for d in /lib/modules/*; do
+	k=${d##*/}
+	[ -f "/boot/vmlinuz-$k" ] && [ -d "/usr/src/linux-headers-$k" ] && kver=$k
+done
+[ -n "$kver" ] || { echo "bench: no distribution kernel with headers installed" >&2; exit 1; }
+
+rsync -a --delete --exclude build --exclude .git Kbuild kmod common include tests "$out/kmod/"
+make -s -C "/usr/src/linux-headers-$kver" M="$out/kmod" modules >&2
+make -s lib vm-tests >&2
+mkdir -p "$out/bin"
+cp tests/bench/ring_bench.sh "$out/bin/vqchar-bench"
+"$here/initramfs.sh" "$out/bench.cpio" "$out/kmod" --deps "$kver" \
+	--bin build/tools/vqctl --bin "$out/bin/vqchar-bench"
+echo "bench: booting $kver; ${BENCH_ROUNDS:-5} rounds of 8 configurations" >&2
+"$here/boot.sh" "/boot/vmlinuz-$kver" "$out/bench.cpio" "$out/bench" 1800 vqchar.mode=bench \
+	"vqchar.rounds=${BENCH_ROUNDS:-5}" "vqchar.chains=${BENCH_CHAINS:-100000}" ||
+	{ echo "bench: the guest did not finish; see $out/bench.console.log" >&2; exit 1; }
+python3 "$here/bench.py" "$out/bench.results.log"

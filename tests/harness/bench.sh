@@ -16,12 +16,8 @@ cd "$root"
 mkdir -p "$out"
 
 "$here/deps.sh"
-kver=
-for d in /lib/modules/*; do
-	k=${d##*/}
-	[ -f "/boot/vmlinuz-$k" ] && [ -d "/usr/src/linux-headers-$k" ] && kver=$k
-done
-[ -n "$kver" ] || { echo "bench: no distribution kernel with headers installed" >&2; exit 1; }
+kver=$("$here/stock-kernel.sh") ||
+	{ echo "bench: no distribution kernel with headers installed" >&2; exit 1; }
 
 rsync -a --delete --exclude build --exclude .git Kbuild kmod common include tests "$out/kmod/"
 make -s -C "/usr/src/linux-headers-$kver" M="$out/kmod" modules >&2

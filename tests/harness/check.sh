@@ -36,12 +36,7 @@ fatal_summary() {
 ksrc_kdir=$("$here/kernel.sh") || { result FAIL setup/debug-kernel "kernel build failed"; fatal_summary; }
 ksrc=$(ls -d "${VQCHAR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vqchar}"/src/linux-source-* | head -1)
 
-# The newest distribution kernel that has both an image and headers.
-stock_kver=
-for d in /lib/modules/*; do
-	k=${d##*/}
-	[ -f "/boot/vmlinuz-$k" ] && [ -d "/usr/src/linux-headers-$k" ] && stock_kver=$k
-done
+stock_kver=$("$here/stock-kernel.sh")
 
 # --- builds -------------------------------------------------------------
 build_module() { # NAME KDIR

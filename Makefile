@@ -48,7 +48,7 @@ module:
 lib:
 	$(MAKE) -C lib
 
-vm-tests: $(VM_TESTS) $(GUEST_BINS) $(BUILD)/examples/vqchar-demo
+vm-tests: $(VM_TESTS) $(GUEST_BINS) $(BUILD)/examples/vqchar-demo $(BUILD)/tools/vqchar-bench
 
 $(BUILD)/tests/vm/%: tests/vm/%.c common/vq_chain.c common/vq_split.h include/uapi/linux/vqchar.h $(wildcard tests/vm/*.h)
 	@mkdir -p $(@D)
@@ -71,6 +71,10 @@ $(BUILD)/examples/%: examples/%_main.c $(EXAMPLE_SRCS) $(LIBA)
 	$(CC) $(TEST_CFLAGS) -Iexamples -static $< $(EXAMPLE_SRCS) $(LIBA) -o $@
 
 $(BUILD)/examples/vqchar-demo: examples/demo.sh
+	@mkdir -p $(@D)
+	cp $< $@
+
+$(BUILD)/tools/vqchar-bench: tests/bench/ring_bench.sh
 	@mkdir -p $(@D)
 	cp $< $@
 

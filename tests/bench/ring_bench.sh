@@ -21,9 +21,10 @@ sink		--device sink --size 256 --batch 32
 source		--device source --size 256 --batch 32
 '
 
+failed=0
 round=1
 while [ "$round" -le "$ROUNDS" ]; do
-	echo "$configs" | while read -r name opts; do
+	while read -r name opts; do
 		[ -n "$name" ] || continue
 		# stderr apart: on a terminal vqctl draws a progress line there.
 		# shellcheck disable=SC2086 # opts is a word list
@@ -32,7 +33,12 @@ while [ "$round" -le "$ROUNDS" ]; do
 		else
 			echo "BENCH-FAILED $name round $round"
 			sed 's/^/# /' "$err"
+			failed=$((failed + 1))
 		fi
-	done
+	done <<-EOF
+	$configs
+	EOF
 	round=$((round + 1))
 done
+rm -f "$err"
+[ "$failed" = 0 ]

@@ -22,10 +22,8 @@ kver=$("$here/stock-kernel.sh") ||
 rsync -a --delete --exclude build --exclude .git Kbuild kmod common include tests "$out/kmod/"
 make -s -C "/usr/src/linux-headers-$kver" M="$out/kmod" modules >&2
 make -s lib vm-tests >&2
-mkdir -p "$out/bin"
-cp tests/bench/ring_bench.sh "$out/bin/vqchar-bench"
 "$here/initramfs.sh" "$out/bench.cpio" "$out/kmod" --deps "$kver" \
-	--bin build/tools/vqctl --bin "$out/bin/vqchar-bench"
+	--bin build/tools/vqctl --bin build/tools/vqchar-bench
 echo "bench: booting $kver; ${BENCH_ROUNDS:-5} rounds of 8 configurations" >&2
 "$here/boot.sh" "/boot/vmlinuz-$kver" "$out/bench.cpio" "$out/bench" 1800 vqchar.mode=bench \
 	"vqchar.rounds=${BENCH_ROUNDS:-5}" "vqchar.chains=${BENCH_CHAINS:-100000}" ||

@@ -7,38 +7,52 @@
  */
 #include "vq_split.h"
 
-static bool vq_range_ok(u64 addr, u64 len, u64 pool_size)
+/*
+ * Translate the I/O range [addr, addr + len) to a pool offset in *@off.
+ * Written so that no sum can overflow.
+ */
+static bool vq_range_ok(const struct vq_pool *pool, u64 addr, u64 len, u64 *off)
 {
-	/* Written so that addr + len cannot overflow. */
-	return addr <= pool_size && len <= pool_size - addr;
+	if (addr < pool->io_base)
+		return false;
+	addr -= pool->io_base;
+	if (addr > pool->size || len > pool->size - addr)
+		return false;
+	*off = addr;
+	return true;
 }
 
+/*
+ * An indirect table may sit at any byte of the pool: the spec asks for no
+ * alignment.  Copy the 16 bytes instead of reading through __le64 fields,
+ * and keep the compiler from reading the shared bytes again later.
+ */
 static void vq_desc_read(struct vq_desc *dst, const struct vq_desc *src)
 {
-	dst->addr = READ_ONCE(src->addr);
-	dst->len = READ_ONCE(src->len);
-	dst->flags = READ_ONCE(src->flags);
-	dst->next = READ_ONCE(src->next);
+	memcpy(dst, src, sizeof(*dst));
+	barrier();
 }
 
-static int vq_chain_fail(struct vq_chain *c, u32 index, int err)
+static int vq_chain_fail(struct vq_chain *c, u32 index, bool indirect, int err)
 {
 	c->error_index = index;
+	c->error_flags = indirect ? VQCHAR_ERROR_F_INDIRECT : 0;
 	return -err;
 }
 
 /**
  * vq_chain_walk() - walk and validate the chain starting at @head
  * @r: the ring
- * @pool: the buffer pool, base of the queue's I/O address space
- * @pool_size: bytes in @pool
+ * @pool: the buffer pool and the I/O address of its first byte
  * @features: the ring's VQCHAR_F_* features
  * @head: the chain's first descriptor, already checked to be < r->num
- * @c: the result; @c->segs and @c->max_segs set by the caller
+ * @c: the result; @c->segs and @c->max_segs set by the caller.  Segment
+ *	addresses are pool offsets.
  *
- * Return: 0, or -VQCHAR_ERR_* with @c->error_index naming the descriptor.
+ * Return: 0, or -VQCHAR_ERR_* with @c->error_index naming the descriptor
+ * and @c->error_flags saying which table it is in.
  */
-int vq_chain_walk(const struct vq_ring *r, const void *pool, u64 pool_size, u64 features,
+int vq_chain_walk(const struct vq_ring *r, const struct vq_pool *pool, u64 features,
 		  u16 head, struct vq_chain *c)
 {
 	const struct vq_desc *table = r->desc;
@@ -54,38 +68,39 @@ int vq_chain_walk(const struct vq_ring *r, const void *pool, u64 pool_size, u64 
 	c->out_bytes = 0;
 	c->in_bytes = 0;
 	c->error_index = 0;
+	c->error_flags = 0;
 
 	if (i >= table_num)
-		return vq_chain_fail(c, i, VQCHAR_ERR_HEAD_INDEX);
+		return vq_chain_fail(c, i, false, VQCHAR_ERR_HEAD_INDEX);
 
 	for (;;) {
 		struct vq_desc d;
 		struct vq_seg *seg;
 		u16 flags;
-		u64 addr;
+		u64 addr, off;
 		u32 len;
 
 		/* A chain can visit each entry of its table at most once. */
 		if (++count > table_num)
-			return vq_chain_fail(c, i, VQCHAR_ERR_CHAIN_LOOP);
+			return vq_chain_fail(c, i, indirect, VQCHAR_ERR_CHAIN_LOOP);
 
-		vq_desc_read(&d, &table[i]);
+		vq_desc_read(&d, &table[array_index_nospec(i, table_num)]);
 		flags = le16_to_cpu(d.flags);
 		addr = le64_to_cpu(d.addr);
 		len = le32_to_cpu(d.len);
 
 		if (flags & VQ_DESC_F_INDIRECT) {
 			if (!(features & VQCHAR_F_INDIRECT_DESC))
-				return vq_chain_fail(c, i, VQCHAR_ERR_INDIRECT_FEATURE);
+				return vq_chain_fail(c, i, indirect, VQCHAR_ERR_INDIRECT_FEATURE);
 			if (indirect)
-				return vq_chain_fail(c, i, VQCHAR_ERR_INDIRECT_NESTED);
+				return vq_chain_fail(c, i, indirect, VQCHAR_ERR_INDIRECT_NESTED);
 			if (flags & VQ_DESC_F_NEXT)
-				return vq_chain_fail(c, i, VQCHAR_ERR_INDIRECT_NEXT);
+				return vq_chain_fail(c, i, indirect, VQCHAR_ERR_INDIRECT_NEXT);
 			if (!len || len % sizeof(struct vq_desc))
-				return vq_chain_fail(c, i, VQCHAR_ERR_INDIRECT_LEN);
-			if (!vq_range_ok(addr, len, pool_size))
-				return vq_chain_fail(c, i, VQCHAR_ERR_INDIRECT_BOUNDS);
-			table = (const struct vq_desc *)((const u8 *)pool + addr);
+				return vq_chain_fail(c, i, indirect, VQCHAR_ERR_INDIRECT_LEN);
+			if (!vq_range_ok(pool, addr, len, &off))
+				return vq_chain_fail(c, i, indirect, VQCHAR_ERR_INDIRECT_BOUNDS);
+			table = (const struct vq_desc *)((const u8 *)pool->base + off);
 			table_num = len / sizeof(struct vq_desc);
 			indirect = true;
 			count = 0;
@@ -93,8 +108,8 @@ int vq_chain_walk(const struct vq_ring *r, const void *pool, u64 pool_size, u64 
 			continue;
 		}
 
-		if (!vq_range_ok(addr, len, pool_size))
-			return vq_chain_fail(c, i, VQCHAR_ERR_DESC_BOUNDS);
+		if (!vq_range_ok(pool, addr, len, &off))
+			return vq_chain_fail(c, i, indirect, VQCHAR_ERR_DESC_BOUNDS);
 
 		if (flags & VQ_DESC_F_WRITE) {
 			seen_write = true;
@@ -102,15 +117,15 @@ int vq_chain_walk(const struct vq_ring *r, const void *pool, u64 pool_size, u64 
 			c->in_bytes += len;
 		} else {
 			if (seen_write)
-				return vq_chain_fail(c, i, VQCHAR_ERR_RW_ORDER);
+				return vq_chain_fail(c, i, indirect, VQCHAR_ERR_RW_ORDER);
 			c->nr_out++;
 			c->out_bytes += len;
 		}
 
 		if (c->nr_segs >= c->max_segs)
-			return vq_chain_fail(c, i, VQCHAR_ERR_CHAIN_TOO_LONG);
+			return vq_chain_fail(c, i, indirect, VQCHAR_ERR_CHAIN_TOO_LONG);
 		seg = &c->segs[c->nr_segs++];
-		seg->addr = addr;
+		seg->addr = off;
 		seg->len = len;
 		seg->write = !!(flags & VQ_DESC_F_WRITE);
 
@@ -118,6 +133,6 @@ int vq_chain_walk(const struct vq_ring *r, const void *pool, u64 pool_size, u64 
 			return 0;
 		i = le16_to_cpu(d.next);
 		if (i >= table_num)
-			return vq_chain_fail(c, i, VQCHAR_ERR_DESC_INDEX);
+			return vq_chain_fail(c, i, indirect, VQCHAR_ERR_DESC_INDEX);
 	}
 }

@@ -152,7 +152,8 @@ static inline int vq_dev_avail_head(const struct vq_ring *r, u16 pos)
 
 	if (head >= r->num)
 		return -VQCHAR_ERR_HEAD_INDEX;
-	return head;
+	/* The head indexes the descriptor table: no speculation past num. */
+	return array_index_nospec(head, r->num);
 }
 
 /* Fill used entry @used_idx; made visible by vq_dev_used_publish(). */
@@ -277,7 +278,7 @@ static inline void vq_drv_set_calls(const struct vq_ring *r, u64 features, bool 
 
 /* ---- chain validation, shared by every device (vq_chain.c) ---- */
 
-/* One segment of a validated chain: pool offset, length, direction. */
+/* One segment of a validated chain: pool offset (not I/O address), length, direction. */
 struct vq_seg {
 	u64 addr;
 	u32 len;
@@ -294,6 +295,8 @@ struct vq_seg {
  * @out_bytes: bytes in readable segments
  * @in_bytes: bytes in writable segments
  * @error_index: the descriptor index involved when the walk fails
+ * @error_flags: VQCHAR_ERROR_F_INDIRECT when @error_index is an entry of
+ *	the indirect table rather than of the ring's descriptor table
  */
 struct vq_chain {
 	struct vq_seg *segs;
@@ -304,9 +307,23 @@ struct vq_chain {
 	u64 out_bytes;
 	u64 in_bytes;
 	u32 error_index;
+	u32 error_flags;
 };
 
-int vq_chain_walk(const struct vq_ring *r, const void *pool, u64 pool_size, u64 features,
+/**
+ * struct vq_pool - the I/O address space descriptors point into
+ * @base: the pool as this side maps it
+ * @size: bytes of @base descriptors may name
+ * @io_base: the I/O address of @base[0]; descriptor addresses are
+ *	@io_base + offset
+ */
+struct vq_pool {
+	const void *base;
+	u64 size;
+	u64 io_base;
+};
+
+int vq_chain_walk(const struct vq_ring *r, const struct vq_pool *pool, u64 features,
 		  u16 head, struct vq_chain *c);
 
 #endif /* VQ_SPLIT_H */

@@ -16,6 +16,7 @@
 #include <linux/mutex.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/stddef.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
 
@@ -81,6 +82,12 @@ static int vqchar_copy_in(void *karg, size_t ksize, size_t min_size,
 	return copy_struct_from_user(karg, ksize, uarg, *usize);
 }
 
+/* The first (API version 1) size of each struct that has grown since. */
+#define VQCHAR_VERSION_SIZE_V1	offsetofend(struct vqchar_version, max_device)
+#define VQCHAR_INFO_SIZE_V1	offsetofend(struct vqchar_queue_info, pool)
+#define VQCHAR_STATS_SIZE_V1	offsetofend(struct vqchar_queue_stats, errors)
+#define VQCHAR_STATUS_SIZE_V1	offsetofend(struct vqchar_queue_status, used_idx)
+
 static int vqchar_copy_out(void __user *uarg, const void *karg, size_t ksize, u32 usize)
 {
 	if (copy_to_user(uarg, karg, min_t(size_t, ksize, usize)))
@@ -94,7 +101,7 @@ static int vqchar_ioctl_version(void __user *uarg)
 	u32 usize;
 	int ret;
 
-	ret = vqchar_copy_in(&cmd, sizeof(cmd), sizeof(cmd), uarg, &usize);
+	ret = vqchar_copy_in(&cmd, sizeof(cmd), VQCHAR_VERSION_SIZE_V1, uarg, &usize);
 	if (ret)
 		return ret;
 	if (cmd.flags)
@@ -106,6 +113,8 @@ static int vqchar_ioctl_version(void __user *uarg)
 	cmd.max_pool_bytes = vqchar_max_pool_bytes();
 	cmd.max_ring_size = VQCHAR_MAX_RING_SIZE;
 	cmd.max_device = VQCHAR_DEV_MAX;
+	cmd.max_chain_segs = VQCHAR_MAX_SEGS;
+	cmd.max_poll_usecs = 0;
 	return vqchar_copy_out(uarg, &cmd, sizeof(cmd), usize);
 }
 
@@ -149,7 +158,8 @@ static int vqchar_ioctl_create(struct vqchar_ctx *ctx, void __user *uarg)
 	ret = vqchar_copy_in(&cmd, sizeof(cmd), sizeof(cmd), uarg, &usize);
 	if (ret)
 		return ret;
-	if (cmd.flags || cmd.reserved[0] || cmd.reserved[1])
+	/* Polling arrives with the owner's worker task; until then none. */
+	if (cmd.flags || cmd.reserved || cmd.poll_usecs)
 		return -EINVAL;
 	if (cmd.device != VQCHAR_DEV_EXTERNAL && cmd.kick_fd == VQCHAR_FD_NONE)
 		return -EINVAL;
@@ -160,6 +170,7 @@ static int vqchar_ioctl_create(struct vqchar_ctx *ctx, void __user *uarg)
 	p.buf_count = cmd.buf_count;
 	p.buf_size = cmd.buf_size;
 	p.max_pool_bytes = vqchar_max_pool_bytes();
+	p.io_base = cmd.io_base;
 	q = vqchar_queue_alloc(&p);
 	if (IS_ERR(q))
 		return PTR_ERR(q);
@@ -258,7 +269,7 @@ static int vqchar_ioctl_info(struct vqchar_ctx *ctx, void __user *uarg)
 	u32 usize;
 	int ret;
 
-	ret = vqchar_copy_in(&cmd, sizeof(cmd), sizeof(cmd), uarg, &usize);
+	ret = vqchar_copy_in(&cmd, sizeof(cmd), VQCHAR_INFO_SIZE_V1, uarg, &usize);
 	if (ret)
 		return ret;
 	if (cmd.flags || cmd.reserved0)
@@ -279,7 +290,7 @@ static int vqchar_ioctl_stats(struct vqchar_ctx *ctx, void __user *uarg)
 	u32 usize;
 	int ret;
 
-	ret = vqchar_copy_in(&cmd, sizeof(cmd), sizeof(cmd), uarg, &usize);
+	ret = vqchar_copy_in(&cmd, sizeof(cmd), VQCHAR_STATS_SIZE_V1, uarg, &usize);
 	if (ret)
 		return ret;
 	if (cmd.flags || cmd.reserved0)
@@ -300,7 +311,7 @@ static int vqchar_ioctl_status(struct vqchar_ctx *ctx, void __user *uarg)
 	u32 usize;
 	int ret;
 
-	ret = vqchar_copy_in(&cmd, sizeof(cmd), sizeof(cmd), uarg, &usize);
+	ret = vqchar_copy_in(&cmd, sizeof(cmd), VQCHAR_STATUS_SIZE_V1, uarg, &usize);
 	if (ret)
 		return ret;
 	if (cmd.flags)

@@ -31,7 +31,8 @@ static bool vqchar_queue_params_valid(const struct vqchar_queue_params *p)
 
 	return vq_ring_size_valid(p->num) && p->device <= VQCHAR_DEV_MAX &&
 	       !(p->features & ~VQCHAR_F_ALL) && p->buf_count && p->buf_size &&
-	       pool <= p->max_pool_bytes && pool <= VQCHAR_MAX_REGION_BYTES;
+	       pool <= p->max_pool_bytes && pool <= VQCHAR_MAX_REGION_BYTES &&
+	       pool <= U64_MAX - p->io_base;
 }
 
 /**
@@ -67,6 +68,7 @@ struct vqchar_queue *vqchar_queue_alloc(const struct vqchar_queue_params *p)
 	q->buf_count = p->buf_count;
 	q->buf_size = p->buf_size;
 	q->pool_bytes = (u64)p->buf_count * p->buf_size;
+	q->io_base = p->io_base;
 	vq_split_layout(q->num, &q->off);
 
 	q->segs = kvmalloc_array(VQCHAR_MAX_SEGS, sizeof(*q->segs), GFP_KERNEL_ACCOUNT);
@@ -179,13 +181,16 @@ void vqchar_queue_stop(struct vqchar_queue *q)
 	cancel_work_sync(&q->work);
 }
 
-static void vqchar_queue_break(struct vqchar_queue *q, int error, u32 index)
+static void vqchar_queue_break(struct vqchar_queue *q, int error, u32 index, u32 flags,
+			       u32 head)
 {
 	lockdep_assert_held(&q->lock);
 
 	q->broken = true;
 	q->error = error;
 	q->error_index = index;
+	q->error_flags = flags;
+	q->error_head = head;
 	q->errors++;
 	pr_warn_ratelimited("queue %u broken: error %d at index %u\n", q->id, error, index);
 	if (q->err)
@@ -221,6 +226,9 @@ static void vqchar_queue_publish(struct vqchar_queue *q, u16 used_start)
  */
 bool vqchar_queue_run(struct vqchar_queue *q)
 {
+	const struct vq_pool pool = {
+		.base = q->pool_mem.vaddr, .size = q->pool_bytes, .io_base = q->io_base,
+	};
 	const struct vq_ring *r = &q->vr;
 	u16 used_start = q->used_idx;
 	unsigned int done = 0;
@@ -248,7 +256,7 @@ bool vqchar_queue_run(struct vqchar_queue *q)
 		}
 		/* Errors in the available ring name the position involved. */
 		if (n < 0) {
-			vqchar_queue_break(q, -n, q->last_avail);
+			vqchar_queue_break(q, -n, q->last_avail, 0, 0);
 			break;
 		}
 		/* Stop or reset is waiting for us; it also ends the work. */
@@ -260,12 +268,12 @@ bool vqchar_queue_run(struct vqchar_queue *q)
 		}
 		head = vq_dev_avail_head(r, q->last_avail);
 		if (head < 0) {
-			vqchar_queue_break(q, -head, q->last_avail);
+			vqchar_queue_break(q, -head, q->last_avail, 0, 0);
 			break;
 		}
-		err = vq_chain_walk(r, q->pool_mem.vaddr, q->pool_bytes, q->features, head, &c);
+		err = vq_chain_walk(r, &pool, q->features, head, &c);
 		if (err) {
-			vqchar_queue_break(q, -err, c.error_index);
+			vqchar_queue_break(q, -err, c.error_index, c.error_flags, head);
 			break;
 		}
 
@@ -324,6 +332,8 @@ void vqchar_queue_reset(struct vqchar_queue *q)
 	q->broken = false;
 	q->error = VQCHAR_ERR_NONE;
 	q->error_index = 0;
+	q->error_flags = 0;
+	q->error_head = 0;
 	mutex_unlock(&q->lock);
 }
 
@@ -359,6 +369,8 @@ void vqchar_queue_get_status(struct vqchar_queue *q, struct vqchar_queue_status 
 	s->error_index = q->error_index;
 	s->last_avail_idx = q->last_avail;
 	s->used_idx = q->used_idx;
+	s->error_flags = q->error_flags;
+	s->error_head = q->error_head;
 	mutex_unlock(&q->lock);
 }
 
@@ -380,4 +392,7 @@ void vqchar_queue_get_info(const struct vqchar_queue *q, struct vqchar_queue_inf
 	info->ring.length = q->ring_mem.size;
 	info->pool.offset = vqchar_mmap_offset(q->id, VQCHAR_REGION_POOL);
 	info->pool.length = q->pool_mem.size;
+	info->io_base = q->io_base;
+	info->poll_usecs = 0;
+	info->reserved1 = 0;
 }

@@ -23,7 +23,7 @@
 /* Bytes one worker run copies before it requeues itself. */
 #define VQCHAR_BATCH_BYTES	(16ULL << 20)
 /* Segments of one chain a device takes (UIO_MAXIOV, as vhost). */
-#define VQCHAR_MAX_SEGS		1024
+#define VQCHAR_MAX_SEGS		VQCHAR_MAX_CHAIN_SEGS
 
 /*
  * mmap offsets: the region's byte offset in the low 32 bits, the region id
@@ -65,6 +65,7 @@ int vqchar_mmap_decode(unsigned long pgoff, u32 *queue_id, u32 *region,
  * @buf_count: buffers in the pool
  * @buf_size: bytes per buffer
  * @max_pool_bytes: the largest pool allowed
+ * @io_base: I/O address of the pool's first byte
  * @wq: the workqueue the device's worker runs on
  */
 struct vqchar_queue_params {
@@ -74,6 +75,7 @@ struct vqchar_queue_params {
 	u32 buf_count;
 	u32 buf_size;
 	u64 max_pool_bytes;
+	u64 io_base;
 	struct workqueue_struct *wq;
 };
 
@@ -88,6 +90,7 @@ struct vqchar_queue_params {
  * @buf_count: buffers in the pool
  * @buf_size: bytes per buffer
  * @pool_bytes: @buf_count * @buf_size, the I/O address space descriptors use
+ * @io_base: I/O address of the pool's first byte
  * @off: ring layout
  * @ring_mem: the ring region
  * @pool_mem: the pool region
@@ -114,6 +117,8 @@ struct vqchar_queue_params {
  * @broken: a ring error stopped the device until reset
  * @error: VQCHAR_ERR_* that broke the queue
  * @error_index: descriptor index or avail position of @error
+ * @error_flags: VQCHAR_ERROR_F_* qualifying @error_index
+ * @error_head: head of the chain that broke the queue
  * @chains: see struct vqchar_queue_stats, as the following
  * @bytes_read: bytes read from readable segments
  * @bytes_written: bytes written into writable segments
@@ -132,6 +137,7 @@ struct vqchar_queue {
 	u32 buf_count;
 	u32 buf_size;
 	u64 pool_bytes;
+	u64 io_base;
 	struct vqchar_ring_offsets off;
 	struct vqchar_mem ring_mem;
 	struct vqchar_mem pool_mem;
@@ -157,6 +163,8 @@ struct vqchar_queue {
 	bool broken;
 	u32 error;
 	u32 error_index;
+	u32 error_flags;
+	u32 error_head;
 	u64 chains;
 	u64 bytes_read;
 	u64 bytes_written;

@@ -326,7 +326,9 @@ static void vqchar_idesc(struct vqchar_test_ring *t, u64 table, u16 i, u64 addr,
 
 static int vqchar_walk(struct vqchar_test_ring *t, u64 features, u16 head)
 {
-	return vq_chain_walk(&t->r, t->pool, t->pool_size, features, head, &t->c);
+	struct vq_pool pool = { .base = t->pool, .size = t->pool_size };
+
+	return vq_chain_walk(&t->r, &pool, features, head, &t->c);
 }
 
 static void vqchar_chain_single_readable(struct kunit *test)

@@ -181,8 +181,9 @@ static inline void vqt_create_args(struct vqchar_queue_create *c, uint32_t num,
 	c->kick_fd = kick < 0 ? VQCHAR_FD_NONE : (uint32_t)kick;
 	c->call_fd = call < 0 ? VQCHAR_FD_NONE : (uint32_t)call;
 	c->err_fd = err < 0 ? VQCHAR_FD_NONE : (uint32_t)err;
-	c->reserved[0] = 0;
-	c->reserved[1] = 0;
+	c->io_base = 0;
+	c->poll_usecs = 0;
+	c->reserved = 0;
 }
 
 /* ---- a driver-side queue ---- */

@@ -137,8 +137,13 @@ static int device_main(int sock)
 
 				if (head < 0)
 					return DEV_AVAIL;
-				if (vq_chain_walk(&r, pool, (uint64_t)info.buf_count * info.buf_size,
-						  info.features, head, &c))
+				struct vq_pool vp = {
+					.base = pool,
+					.size = (uint64_t)info.buf_count * info.buf_size,
+					.io_base = info.io_base,
+				};
+
+				if (vq_chain_walk(&r, &vp, info.features, head, &c))
 					return DEV_CHAIN;
 				if (c.nr_out != 1 || c.nr_in != 1 || c.in_bytes < c.out_bytes)
 					return DEV_SHAPE;

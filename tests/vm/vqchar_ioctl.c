@@ -346,8 +346,9 @@ CREATE_REFUSED(create_features_bit32, EINVAL, c.features = 1ULL << 32)
 CREATE_REFUSED(create_features_bit63, EINVAL, c.features = 1ULL << 63)
 CREATE_REFUSED(create_features_all_plus_one, EINVAL,
 	       c.features = VQCHAR_F_ALL | (1ULL << 33))
-CREATE_REFUSED(create_reserved0, EINVAL, c.reserved[0] = 1)
-CREATE_REFUSED(create_reserved1, EINVAL, c.reserved[1] = 1ULL << 63)
+CREATE_REFUSED(create_reserved, EINVAL, c.reserved = 1)
+CREATE_REFUSED(create_reserved_top_bit, EINVAL, c.reserved = 1U << 31)
+CREATE_REFUSED(create_io_base_overflows, EINVAL, c.io_base = ~0ULL - 4095)
 CREATE_REFUSED(create_kick_none_loopback, EINVAL, c.kick_fd = VQCHAR_FD_NONE)
 CREATE_REFUSED(create_kick_none_sink, EINVAL,
 	       (c.kick_fd = VQCHAR_FD_NONE, c.device = VQCHAR_DEV_SINK))
@@ -461,8 +462,7 @@ static void check_create_output(struct __test_metadata *_metadata,
 		    c->pool.offset + c->pool.length <= c->ring.offset);
 	/* Inputs untouched, reserved still zero. */
 	EXPECT_EQ(0, c->flags);
-	EXPECT_EQ(0, c->reserved[0]);
-	EXPECT_EQ(0, c->reserved[1]);
+	EXPECT_EQ(0, c->reserved);
 }
 
 #define CREATE_OK(tname, stmt)							\

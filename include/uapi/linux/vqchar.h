@@ -25,10 +25,16 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define VQCHAR_API_VERSION	1
+#define VQCHAR_API_VERSION	2
 
 /* Largest ring the split format allows (virtio 1.x, 2.6 "Split Virtqueues"). */
 #define VQCHAR_MAX_RING_SIZE	32768
+
+/*
+ * Most segments (descriptors, direct or in an indirect table) one chain may
+ * have for an in-kernel device; GET_VERSION reports the module's value.
+ */
+#define VQCHAR_MAX_CHAIN_SEGS	1024
 
 /*
  * Ring features, numbered as the virtio transport feature bits they mirror
@@ -68,6 +74,13 @@
 #define VQCHAR_ERR_INDIRECT_NEXT	11	/* indirect descriptor also has NEXT */
 #define VQCHAR_ERR_CHAIN_TOO_LONG	12	/* more segments than the device takes */
 #define VQCHAR_ERR_MAX			12
+
+/*
+ * struct vqchar_queue_status.error_flags: VQCHAR_ERROR_F_INDIRECT says that
+ * error_index is an entry of the indirect table that error_head points to,
+ * not a slot of the ring's descriptor table.
+ */
+#define VQCHAR_ERROR_F_INDIRECT		(1U << 0)
 
 /*
  * mmap offsets.  Never build them by hand: use the values returned in
@@ -127,6 +140,11 @@ struct vqchar_ring_offsets {
  * @max_pool_bytes: out, largest buffer pool of one queue
  * @max_ring_size: out, largest ring (VQCHAR_MAX_RING_SIZE)
  * @max_device: out, highest VQCHAR_DEV_* the module knows
+ * @max_chain_segs: out, most segments of one chain an in-kernel device
+ *	takes (VQCHAR_MAX_CHAIN_SEGS); longer chains break the queue with
+ *	VQCHAR_ERR_CHAIN_TOO_LONG (since API version 2)
+ * @max_poll_usecs: out, largest poll_usecs a queue may be created with
+ *	(since API version 2)
  */
 struct vqchar_version {
 	__u32 size;
@@ -137,6 +155,8 @@ struct vqchar_version {
 	__aligned_u64 max_pool_bytes;
 	__u32 max_ring_size;
 	__u32 max_device;
+	__u32 max_chain_segs;
+	__u32 max_poll_usecs;
 };
 
 /**
@@ -159,6 +179,14 @@ struct vqchar_version {
  * @ring_off: out, layout of the ring region
  * @ring: out, the ring region
  * @pool: out, the buffer pool region
+ * @io_base: the I/O address of the pool's first byte: descriptors carry
+ *	io_base + pool offset, so queues with disjoint I/O ranges can share
+ *	one address space (one vhost memory table).  io_base + buf_count *
+ *	buf_size must not exceed 2^64 (EINVAL).  0 in API version 1.
+ * @poll_usecs: in-kernel devices only: after the available ring runs dry
+ *	the device keeps polling it for up to this many microseconds before
+ *	it re-enables kicks and sleeps (vhost-net's busyloop_timeout, io_uring's
+ *	sq_thread_idle); 0 sleeps at once.  At most max_poll_usecs (EINVAL).
  * @reserved: must be 0
  *
  * The eventfds come from userspace, as with vhost's VHOST_SET_VRING_KICK:
@@ -183,7 +211,9 @@ struct vqchar_queue_create {
 	struct vqchar_ring_offsets ring_off;
 	struct vqchar_region ring;
 	struct vqchar_region pool;
-	__aligned_u64 reserved[2];
+	__aligned_u64 io_base;
+	__u32 poll_usecs;
+	__u32 reserved;
 };
 
 /**
@@ -218,6 +248,9 @@ struct vqchar_queue_ref {
  * @ring_off: out, layout of the ring region
  * @ring: out, the ring region
  * @pool: out, the buffer pool region
+ * @io_base: out, the I/O address of the pool's first byte (API version 2)
+ * @poll_usecs: out, the queue's poll budget (API version 2)
+ * @reserved1: out, 0
  *
  * For a second process that received the vqchar fd: everything it needs to
  * map the queue again.  The eventfds are passed separately (SCM_RIGHTS).
@@ -235,6 +268,9 @@ struct vqchar_queue_info {
 	struct vqchar_ring_offsets ring_off;
 	struct vqchar_region ring;
 	struct vqchar_region pool;
+	__aligned_u64 io_base;
+	__u32 poll_usecs;
+	__u32 reserved1;
 };
 
 /**
@@ -251,6 +287,8 @@ struct vqchar_queue_info {
  * @calls_suppressed: out, calls not sent (NO_INTERRUPT or used_event)
  * @batches: out, times the device drained the available ring
  * @errors: out, times the queue became broken
+ * @polled: out, times a polling device found new chains without a kick
+ *	(API version 2)
  */
 struct vqchar_queue_stats {
 	__u32 size;
@@ -265,6 +303,7 @@ struct vqchar_queue_stats {
 	__aligned_u64 calls_suppressed;
 	__aligned_u64 batches;
 	__aligned_u64 errors;
+	__aligned_u64 polled;
 };
 
 #define VQCHAR_STATUS_BROKEN	(1U << 0)
@@ -279,6 +318,9 @@ struct vqchar_queue_stats {
  * @error_index: out, the descriptor index or avail idx involved
  * @last_avail_idx: out, the device's next avail ring position
  * @used_idx: out, the device's used idx
+ * @error_flags: out, VQCHAR_ERROR_F_* qualifying error_index (API version 2)
+ * @error_head: out, head of the chain that broke the queue, for the
+ *	descriptor errors (API version 2)
  */
 struct vqchar_queue_status {
 	__u32 size;
@@ -289,6 +331,8 @@ struct vqchar_queue_status {
 	__u32 error_index;
 	__u32 last_avail_idx;
 	__u32 used_idx;
+	__u32 error_flags;
+	__u32 error_head;
 };
 
 /* 0xB7 is unused in Documentation/userspace-api/ioctl/ioctl-number.rst. */

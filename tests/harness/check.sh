@@ -6,8 +6,9 @@
 # "N passed, N failed, N skipped"; exit status 1 on any failure.
 # Results: build/check/results.tap; guest logs: build/check/*.log.
 #
-# VQCHAR_RUNS (default "host debug stock") picks the runs for a quicker
-# loop while developing; CI always runs all three.
+# VQCHAR_RUNS (default "host debug stock") picks the runs and
+# VQCHAR_VM_TESTS (shell globs, e.g. "vqchar_ioctl lib_*") the guest test
+# programs, for a quicker loop while developing; CI always runs everything.
 set -uo pipefail
 runs=" ${VQCHAR_RUNS:-host debug stock} "
 
@@ -99,7 +100,16 @@ fi
 
 vm_tests=()
 for t in build/tests/vm/*; do
-	[ -x "$t" ] || [ "${t%.sh}" != "$t" ] && vm_tests+=("$t")
+	[ -x "$t" ] || [ "${t%.sh}" != "$t" ] || continue
+	if [ -n "${VQCHAR_VM_TESTS:-}" ]; then
+		keep=0
+		for g in $VQCHAR_VM_TESTS; do
+			# shellcheck disable=SC2254
+			case ${t##*/} in $g) keep=1 ;; esac
+		done
+		[ $keep = 1 ] || continue
+	fi
+	vm_tests+=("$t")
 done
 guest_bins=()
 for b in build/tools/* build/examples/*; do

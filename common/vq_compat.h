@@ -60,6 +60,7 @@ typedef __u64 u64;
 #define WRITE_ONCE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_SEQ_CST)
 #define smp_load_acquire(p)	__atomic_load_n((p), __ATOMIC_SEQ_CST)
 #define smp_store_release(p, v)	__atomic_store_n((p), (v), __ATOMIC_SEQ_CST)
+/* The seq_cst accesses above already order stores before later loads. */
 #define smp_mb()		__atomic_signal_fence(__ATOMIC_SEQ_CST)
 #endif
 

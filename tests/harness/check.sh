@@ -98,6 +98,13 @@ if [[ $runs == *" host "* ]]; then
 	pids+=($!)
 fi
 
+# Fuzzing the validators, a fixed budget (tests/fuzz/run.sh).
+if [[ $runs == *" host "* ]]; then
+	say "fuzz targets (tests/fuzz)"
+	( nice -n 10 tests/fuzz/run.sh check > "$out/fuzz.log" 2>&1 ) &
+	pids+=($!)
+fi
+
 vm_tests=()
 for t in build/tests/vm/*; do
 	[ -x "$t" ] || [ "${t%.sh}" != "$t" ] || continue
@@ -163,6 +170,7 @@ if [[ $runs == *" host "* ]]; then
 	host_rc=$(cat "$out/host.rc" 2>/dev/null || echo lost)
 	[ "$host_rc" = 0 ] || result FAIL host/make-check "exit status $host_rc, see $out/host.log"
 fi
+[[ $runs == *" host "* ]] && python3 "$here/report.py" tap fuzz "$out/fuzz.log" "$results"
 for run in "${guests[@]}"; do
 	python3 "$here/report.py" guest "$run" "$out/$run.results.log" \
 		"$out/$run.console.log" "$results"

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * Guarded allocations for the fuzz targets: the object ends (or, for
- * alignment, ends at most 15 bytes before) an inaccessible page, a second
- * inaccessible page sits in front, and every byte of the two pages'
- * neighbourhood that is not the object is poisoned for AddressSanitizer.
+ * alignment, ends at most align - 1 bytes before) an inaccessible page, a
+ * second inaccessible page sits in front, and every byte between them that
+ * is not the object is poisoned for AddressSanitizer.
  * Any read or write outside [p, p + size) stops the run, however far it
  * strays, which malloc's redzones alone would not promise.
  */
@@ -21,54 +21,13 @@
 struct fz_guarded {
 	void *map;		/* the whole mapping, guard pages included */
 	size_t map_len;
+	size_t cap;		/* bytes between the guard pages */
 	void *p;		/* the object */
 	size_t size;
-	size_t align;
 };
 
-/* An object of @size bytes starting at a multiple of @align (a power of two). */
-static inline void *fz_guard_alloc(struct fz_guarded *g, size_t size, size_t align)
-{
-	size_t ps = (size_t)sysconf(_SC_PAGESIZE);
-	size_t body = (size + align - 1 + ps - 1) / ps * ps;
-	uint8_t *base, *end, *p;
-
-	if (!body)
-		body = ps;
-	g->map_len = body + 2 * ps;
-	g->map = mmap(NULL, g->map_len, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (g->map == MAP_FAILED) {
-		perror("fuzz: mmap");
-		abort();
-	}
-	base = g->map;
-	end = base + ps + body;
-	mprotect(base, ps, PROT_NONE);
-	mprotect(end, ps, PROT_NONE);
-	p = (uint8_t *)((uintptr_t)(end - size) & ~(uintptr_t)(align - 1));
-	ASAN_POISON_MEMORY_REGION(base + ps, (size_t)(p - (base + ps)));
-	ASAN_POISON_MEMORY_REGION(p + size, (size_t)(end - (p + size)));
-	g->p = p;
-	g->size = size;
-	g->align = align;
-	return p;
-}
-
-static inline void fz_guard_free(struct fz_guarded *g);
-
-/*
- * fz_guard_alloc() for a guard kept across runs: the mapping is reused when
- * the size and alignment have not changed, which saves four system calls
- * per run for inputs that mutate the contents only.
- */
-static inline void *fz_guard_get(struct fz_guarded *g, size_t size, size_t align)
-{
-	if (g->map && g->size == size && g->align == align)
-		return g->p;
-	fz_guard_free(g);
-	return fz_guard_alloc(g, size, align);
-}
+/* Smallest body of a guard: most inputs fit, so runs reuse one mapping. */
+#define FZ_GUARD_MIN_CAP	(256u << 10)
 
 static inline void fz_guard_free(struct fz_guarded *g)
 {
@@ -76,9 +35,49 @@ static inline void fz_guard_free(struct fz_guarded *g)
 
 	if (!g->map)
 		return;
-	ASAN_UNPOISON_MEMORY_REGION((uint8_t *)g->map + ps, g->map_len - 2 * ps);
+	ASAN_UNPOISON_MEMORY_REGION((uint8_t *)g->map + ps, g->cap);
 	munmap(g->map, g->map_len);
 	g->map = NULL;
+}
+
+/*
+ * An object of @size bytes starting at a multiple of @align (a power of
+ * two), kept across runs: the mapping is reused while the object fits,
+ * only the object moves (so its end stays at the guard page) and the
+ * poisoning follows it.  No system call and no page fault per run.
+ */
+static inline void *fz_guard_get(struct fz_guarded *g, size_t size, size_t align)
+{
+	size_t ps = (size_t)sysconf(_SC_PAGESIZE);
+	uint8_t *body, *end, *p;
+
+	if (!g->map || size + align - 1 > g->cap) {
+		size_t cap = size + align - 1;
+
+		fz_guard_free(g);
+		if (cap < FZ_GUARD_MIN_CAP)
+			cap = FZ_GUARD_MIN_CAP;
+		cap = (cap + ps - 1) / ps * ps;
+		g->map_len = cap + 2 * ps;
+		g->map = mmap(NULL, g->map_len, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (g->map == MAP_FAILED) {
+			perror("fuzz: mmap");
+			abort();
+		}
+		g->cap = cap;
+		mprotect(g->map, ps, PROT_NONE);
+		mprotect((uint8_t *)g->map + ps + cap, ps, PROT_NONE);
+	}
+	body = (uint8_t *)g->map + ps;
+	end = body + g->cap;
+	p = (uint8_t *)((uintptr_t)(end - size) & ~(uintptr_t)(align - 1));
+	ASAN_POISON_MEMORY_REGION(body, (size_t)(p - body));
+	ASAN_UNPOISON_MEMORY_REGION(p, size);
+	ASAN_POISON_MEMORY_REGION(p + size, (size_t)(end - (p + size)));
+	g->p = p;
+	g->size = size;
+	return p;
 }
 
 /* True when [p, p + len) lies inside the object. */

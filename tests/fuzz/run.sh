@@ -4,8 +4,10 @@
 # target, with the executions and the seed in "#" lines.
 #
 #   run.sh check    a fixed number of executions per target (make check)
-#   run.sh fuzz     FUZZ_SECONDS (default 600) per target, at nice 19
-#                   (make fuzz); new corpus entries go to build/fuzz/corpus
+#   run.sh fuzz     at nice 19, FUZZ_SECONDS (default 600) per target, and
+#                   on until FUZZ_MIN_EXECS (default 1000000) executions
+#                   when a loaded machine got fewer (make fuzz); new corpus
+#                   entries go to build/fuzz/corpus
 #
 # Each target first replays its seeds (corpus/<target>) and the inputs
 # that once found a defect (regressions/<target>); a crash leaves its
@@ -18,7 +20,7 @@ root=$(cd "$here/../.." && pwd)
 out=$root/build/fuzz
 targets=(fuzz_chain_walk fuzz_lib_used fuzz_lib_dev)
 # Executions per target in check mode: a few seconds each on a quiet machine.
-declare -A check_runs=([fuzz_chain_walk]=200000 [fuzz_lib_used]=100000 [fuzz_lib_dev]=100000)
+declare -A check_runs=([fuzz_chain_walk]=200000 [fuzz_lib_used]=50000 [fuzz_lib_dev]=50000)
 
 mkdir -p "$out"
 if ! make -s -C "$here" OUT="$out" > "$out.build.log" 2>&1; then
@@ -51,13 +53,23 @@ for t in "${targets[@]}"; do
 	if [ ${#regressions[@]} -gt 0 ]; then
 		"$out/$t" -runs=0 "${regressions[@]}"/* > "$log.regressions" 2>&1 || rc=$?
 	fi
-	if [ $rc = 0 ]; then
+	execs=0
+	secs=0
+	: > "$log"
+	while [ $rc = 0 ]; do
 		"${prio[@]}" "$out/$t" "${budget[@]}" -seed="$seed" -timeout=10 -rss_limit_mb=2048 \
 			-artifact_prefix="$out/crash-$t-" -print_final_stats=1 \
-			"$work" "$here/corpus/$t" > "$log" 2>&1 || rc=$?
-	fi
-	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" 2>/dev/null | tail -1)
-	secs=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" 2>/dev/null | tail -1)
+			"$work" "$here/corpus/$t" > "$log.part" 2>&1 || rc=$?
+		cat "$log.part" >> "$log"
+		e=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log.part" | tail -1)
+		s=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log.part" | tail -1)
+		execs=$((execs + ${e:-0}))
+		secs=$((secs + ${s:-0}))
+		min=${FUZZ_MIN_EXECS:-1000000}
+		[ "$mode" = fuzz ] && [ "$execs" -lt "$min" ] && [ -n "$e" ] || break
+		budget=(-runs=$((min - execs)))
+		seed=$((seed + 1))
+	done
 	cov=$(grep -o 'cov: [0-9]*' "$log" 2>/dev/null | tail -1)
 	echo "# $t: ${execs:-0} executions in ${secs:-?} s, ${cov:-cov: ?}, seed $seed," \
 		"$(ls "$here/corpus/$t" | wc -l) seeds, $(ls "${regressions[@]:-/nonexistent}" 2>/dev/null | wc -l) regression inputs"

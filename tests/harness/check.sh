@@ -123,9 +123,13 @@ for b in build/tools/* build/examples/*; do
 	[ -f "$b" ] && guest_bins+=(--bin "$b")
 done
 
+# VQCHAR_GUEST_ENV ("NAME=value ...") goes on the guests' kernel command
+# line, which hands it to guest-init as environment (e.g. a long stress:
+# "VQCHAR_STRESS_SECONDS=3600 VQ_TIMEOUT=3700", with VQCHAR_*_TIMEOUT).
 guest_start() { # RUN KERNEL INITRD TIMEOUT NICENESS
 	say "booting the $1 kernel"
-	nice -n "$5" "$here/boot.sh" "$2" "$3" "$out/$1" "$4" &
+	# shellcheck disable=SC2086
+	nice -n "$5" "$here/boot.sh" "$2" "$3" "$out/$1" "$4" ${VQCHAR_GUEST_ENV:-} &
 	pids+=($!)
 }
 

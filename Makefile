@@ -7,6 +7,7 @@
 #   make check        the whole test suite (builds and boots test kernels)
 #   make demo         boot a kernel and show a loopback round trip
 #   make bench        ring throughput and signalling, as ratios to a baseline
+#   make fuzz         the libFuzzer targets, FUZZ_SECONDS (600) each
 #   make install      install libvqchar, its header and pkg-config file
 #
 # KDIR selects the kernel to build the module against: the running kernel's
@@ -38,7 +39,7 @@ EXAMPLE_SRCS := $(filter-out examples/%_main.c,$(wildcard examples/*.c))
 # Programs the guest carries in /bin: vqctl, the examples.
 GUEST_BINS := $(BUILD)/tools/vqctl $(patsubst examples/%_main.c,$(BUILD)/examples/%,$(wildcard examples/*_main.c))
 
-.PHONY: all module lib vm-tests check demo bench install clean
+.PHONY: all module lib vm-tests check demo bench fuzz install clean
 
 all: module lib
 
@@ -88,6 +89,9 @@ demo:
 
 bench:
 	tests/harness/bench.sh
+
+fuzz:
+	tests/fuzz/run.sh fuzz
 
 install:
 	$(MAKE) -C lib install

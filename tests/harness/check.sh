@@ -98,6 +98,13 @@ if [[ $runs == *" host "* ]]; then
 	pids+=($!)
 fi
 
+# Fuzzing the validators, a fixed budget (tests/fuzz/run.sh).
+if [[ $runs == *" host "* ]]; then
+	say "fuzz targets (tests/fuzz)"
+	( nice -n 10 tests/fuzz/run.sh check > "$out/fuzz.log" 2>&1 ) &
+	pids+=($!)
+fi
+
 vm_tests=()
 for t in build/tests/vm/*; do
 	[ -x "$t" ] || [ "${t%.sh}" != "$t" ] || continue
@@ -116,9 +123,13 @@ for b in build/tools/* build/examples/*; do
 	[ -f "$b" ] && guest_bins+=(--bin "$b")
 done
 
+# VQCHAR_GUEST_ENV ("NAME=value ...") goes on the guests' kernel command
+# line, which hands it to guest-init as environment (e.g. a long stress:
+# "VQCHAR_STRESS_SECONDS=3600 VQ_TIMEOUT=3700", with VQCHAR_*_TIMEOUT).
 guest_start() { # RUN KERNEL INITRD TIMEOUT NICENESS
 	say "booting the $1 kernel"
-	nice -n "$5" "$here/boot.sh" "$2" "$3" "$out/$1" "$4" &
+	# shellcheck disable=SC2086
+	nice -n "$5" "$here/boot.sh" "$2" "$3" "$out/$1" "$4" ${VQCHAR_GUEST_ENV:-} &
 	pids+=($!)
 }
 
@@ -163,6 +174,7 @@ if [[ $runs == *" host "* ]]; then
 	host_rc=$(cat "$out/host.rc" 2>/dev/null || echo lost)
 	[ "$host_rc" = 0 ] || result FAIL host/make-check "exit status $host_rc, see $out/host.log"
 fi
+[[ $runs == *" host "* ]] && python3 "$here/report.py" tap fuzz "$out/fuzz.log" "$results"
 for run in "${guests[@]}"; do
 	python3 "$here/report.py" guest "$run" "$out/$run.results.log" \
 		"$out/$run.console.log" "$results"

@@ -21,12 +21,16 @@ PLAN = re.compile(r'^\s*1\.\.(\d+)')
 SECTION = re.compile(r'^# libvqchar (\S+): (\S+)')
 
 # What a clean kernel log never holds.  KASAN, UBSAN, lockdep and
-# kmemleak reports all begin with one of these.
+# kmemleak reports all begin with one of these; so do the hung task and
+# soft lockup detectors, debugobjects (ODEBUG) and RCU's checks
+# (PROVE_RCU's "suspicious RCU usage", the stall detector).
 KERNEL_BAD = re.compile(
     r'BUG:|WARNING:|UBSAN:|Oops|general protection fault|Kernel panic|'
     r'kernel BUG|unreferenced object|suspected memory leak|'
     r'possible (circular|recursive) locking|inconsistent lock state|'
-    r'INFO: task .* blocked|Call Trace:|RIP: ')
+    r'INFO: task .* blocked|blocked for more than|soft lockup|ODEBUG:|'
+    r'suspicious RCU usage|rcu: .*detected stalls?|self-detected stall|'
+    r'Call Trace:|RIP: ')
 
 
 KMEMLEAK_COUNT = re.compile(r'kmemleak: \d+ new suspected memory leaks')

@@ -155,7 +155,16 @@ def kernel_reports_on_the_console_fail():
     for bad in ('WARNING: CPU: 1 PID: 1 at kmod/main.c:330 vqchar_ioctl',
                 'BUG: KASAN: slab-out-of-bounds in vqchar_queue_run',
                 'UBSAN: shift-out-of-bounds in common/vq_chain.c:12',
-                'WARNING: possible circular locking dependency detected'):
+                'WARNING: possible circular locking dependency detected',
+                # The detectors the debug kernel adds for hangs and lifetimes.
+                'INFO: task vqchar_stress:88 blocked for more than 120 seconds.',
+                'task:kworker/0:1 state:D stack:0 pid:9 blocked for more than 122 seconds',
+                'watchdog: BUG: soft lockup - CPU#1 stuck for 26s! [vqchar_stress:91]',
+                'rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:',
+                'rcu: INFO: rcu_preempt self-detected stall on CPU',
+                'ODEBUG: free active (active state 0) object: 00000000f3 object type: work_struct',
+                'ODEBUG: activate not available (active state 0) object type: timer_list',
+                '=============================\n[ 1.0] suspicious RCU usage.'):
         r = run_guest(guest_log(), console=f'[ 1.0] {bad}\n')
         assert r['g/kernel-log-clean'][0] == 'FAIL', (bad, r)
 

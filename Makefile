@@ -8,6 +8,7 @@
 #   make demo         boot a kernel and show a loopback round trip
 #   make bench        ring throughput and signalling, as ratios to a baseline
 #   make install      install libvqchar, its header and pkg-config file
+#   make deb          Debian packages; make dkms-install/dkms-remove (packaging.mk)
 #
 # KDIR selects the kernel to build the module against: the running kernel's
 # build directory when it exists, else the project's debug test kernel
@@ -98,3 +99,5 @@ clean:
 	find kmod common tests -name '*.o' -o -name '*.ko' -o -name '*.mod*' \
 		-o -name '.*.cmd' | xargs rm -f
 	rm -f Module.symvers modules.order .*.cmd .module-common.o
+
+include packaging.mk

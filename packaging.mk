@@ -3,7 +3,8 @@
 # Packaging targets, included by the top Makefile.
 #
 #   make deb            the four Debian packages, in build/deb/ (checked by lintian)
-#   make dkms-install   register this checkout's module with DKMS (root)
+#   make dkms-install   register this checkout's module with DKMS and build it
+#                       for the running kernel, or for KVER=... (root)
 #   make dkms-remove    unregister it and remove its source from /usr/src
 #
 # VERSION is the one place the version is written: lib/Makefile,
@@ -24,12 +25,14 @@ dkms-source:
 
 dkms-install: dkms-source
 	sed 's/#MODULE_VERSION#/$(VQCHAR_VERSION)/' dkms.conf > $(DKMS_DIR)/dkms.conf
-	-dkms remove vqchar/$(VQCHAR_VERSION) --all > /dev/null 2>&1
+	if [ -n "$$(dkms status vqchar/$(VQCHAR_VERSION))" ]; then \
+		dkms remove vqchar/$(VQCHAR_VERSION) --all; fi
 	dkms add vqchar/$(VQCHAR_VERSION)
-	dkms install vqchar/$(VQCHAR_VERSION)
+	dkms install vqchar/$(VQCHAR_VERSION) $(if $(KVER),-k $(KVER))
 
 dkms-remove:
-	-dkms remove vqchar/$(VQCHAR_VERSION) --all
+	if [ -n "$$(dkms status vqchar/$(VQCHAR_VERSION))" ]; then \
+		dkms remove vqchar/$(VQCHAR_VERSION) --all; fi
 	rm -rf $(DKMS_DIR)
 
 # Built from a copy of the tracked files, so the checkout stays clean and

@@ -9,6 +9,7 @@ packages=(
 	cpio xz-utils python3 kmod libkmod-dev valgrind rsync
 	qemu-system-x86 busybox-static
 	linux-source-6.12 linux-image-amd64 linux-headers-amd64
+	mmdebstrap debhelper dh-dkms lintian qemu-utils e2fsprogs # make deb, system.sh
 )
 
 missing=()

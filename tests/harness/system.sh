@@ -17,7 +17,7 @@ here=$root/tests/harness
 out=$1
 limit=${VQCHAR_SYSTEM_TIMEOUT:-1500}
 mkdir -p "$out"
-cd "$root"
+cd "$root" || exit 1
 
 result() { # STATUS NAME [WHY]
 	local line="$1 $2"
@@ -48,8 +48,9 @@ dkms_driver_only() {
 	tree=$out/system-dkms
 	kdir=$("$here/kernel.sh" 2> /dev/null) || { result FAIL system/dkms/driver-only "no debug kernel"; return; }
 	rm -rf "$tree" && mkdir -p "$tree/vqchar/$ver" && cp -r "$src" "$tree/vqchar/$ver/build"
+	# dkms.conf reads kernel_source_dir and dkms_tree, as DKMS sets them.
+	# shellcheck disable=SC2034,SC1090
 	if ! ( kernel_source_dir=$kdir dkms_tree=$(cd "$tree" && pwd)
-		# shellcheck disable=SC1091
 		. "$tree/vqchar/$ver/build/dkms.conf" && eval "${MAKE[0]}" ) > "$out/system-dkms.log" 2>&1; then
 		result FAIL system/dkms/driver-only "dkms.conf's MAKE failed on the packaged source, see $out/system-dkms.log"
 		return

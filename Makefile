@@ -9,6 +9,7 @@
 #   make bench        ring throughput and signalling, as ratios to a baseline
 #   make fuzz         the libFuzzer targets, FUZZ_SECONDS (600) each
 #   make install      install libvqchar, its header and pkg-config file
+#   make deb          Debian packages; make dkms-install/dkms-remove (packaging.mk)
 #
 # KDIR selects the kernel to build the module against: the running kernel's
 # build directory when it exists, else the project's debug test kernel
@@ -102,3 +103,5 @@ clean:
 	find kmod common tests -name '*.o' -o -name '*.ko' -o -name '*.mod*' \
 		-o -name '.*.cmd' | xargs rm -f
 	rm -f Module.symvers modules.order .*.cmd .module-common.o
+
+include packaging.mk

@@ -6,11 +6,11 @@
 # "N passed, N failed, N skipped"; exit status 1 on any failure.
 # Results: build/check/results.tap; guest logs: build/check/*.log.
 #
-# VQCHAR_RUNS (default "host debug stock") picks the runs and
+# VQCHAR_RUNS (default "host debug stock system") picks the runs and
 # VQCHAR_VM_TESTS (shell globs, e.g. "vqchar_ioctl lib_*") the guest test
 # programs, for a quicker loop while developing; CI always runs everything.
 set -uo pipefail
-runs=" ${VQCHAR_RUNS:-host debug stock} "
+runs=" ${VQCHAR_RUNS:-host debug stock system} "
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 here=$root/tests/harness
@@ -105,6 +105,13 @@ if [[ $runs == *" host "* ]]; then
 	pids+=($!)
 fi
 
+# The packages on a booted Debian 12 system (tests/harness/system.sh).
+if [[ $runs == *" system "* ]]; then
+	say "booted-system test (Debian packages in Debian 12 guests)"
+	( nice -n 10 "$here/system.sh" "$out" > "$out/system.results" 2> "$out/system.log" ) &
+	pids+=($!)
+fi
+
 vm_tests=()
 for t in build/tests/vm/*; do
 	[ -x "$t" ] || [ "${t%.sh}" != "$t" ] || continue
@@ -179,5 +186,6 @@ for run in "${guests[@]}"; do
 	python3 "$here/report.py" guest "$run" "$out/$run.results.log" \
 		"$out/$run.console.log" "$results"
 done
+[[ $runs == *" system "* ]] && tee -a "$results" < "$out/system.results"
 
 python3 "$here/report.py" summary "$results" "$out/results.tap"

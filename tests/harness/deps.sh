@@ -10,6 +10,7 @@ packages=(
 	qemu-system-x86 busybox-static
 	clang libclang-rt-14-dev
 	linux-source-6.12 linux-image-amd64 linux-headers-amd64
+	mmdebstrap debhelper dh-dkms lintian qemu-utils e2fsprogs # make deb, system.sh
 )
 
 missing=()

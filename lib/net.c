@@ -10,6 +10,7 @@
  * _ADDR / _KICK / _CALL / _ERR, and last VHOST_NET_SET_BACKEND, which
  * checks the ring addresses and starts the queue.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,6 +183,20 @@ static int vqnet_tun_setup(struct vqchar_net *n, int fd)
 	ret = __sys_ioctl(fd, TUNSETVNETHDRSZ, &hdr);
 	if (ret < 0)
 		return ret;
+	/*
+	 * vhost-net batches transmits as XDP buffers when the socket's send
+	 * buffer is unlimited (sk_sndbuf == INT_MAX, the tun default), and
+	 * tun_xdp_one() then parses every packet as Ethernet: IP packets of
+	 * an IFF_TUN device are dropped.  One byte less takes the ordinary
+	 * tun_get_user() path, which knows IFF_TUN.
+	 */
+	if (!n->tap) {
+		int sndbuf = INT_MAX - 1;
+
+		ret = __sys_ioctl(fd, TUNSETSNDBUF, &sndbuf);
+		if (ret < 0)
+			return ret;
+	}
 	/* Only matters on big-endian hosts; refused where unsupported. */
 	(void)__sys_ioctl(fd, TUNSETVNETLE, &le);
 	ret = __sys_ioctl(fd, TUNSETOFFLOAD,
@@ -423,6 +438,7 @@ int vqchar_net_open(const struct vqchar_net_params *p, struct vqchar_net **np)
 		return -ENOMEM;
 	n->npairs = pairs;
 	n->backend = p->backend;
+	n->tap = !!(p->flags & VQCHAR_NET_TAP);
 	n->num = p->num ? p->num : VQCHAR_NET_DEFAULT_NUM;
 	n->rx_buf_size = p->rx_buf_size ? p->rx_buf_size : VQCHAR_NET_DEFAULT_BUF;
 	n->tx_buf_size = p->tx_buf_size ? p->tx_buf_size : VQCHAR_NET_DEFAULT_BUF;

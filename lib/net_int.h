@@ -59,6 +59,7 @@ struct vqchar_net {
 	uint32_t rx_buf_size;
 	uint32_t tx_buf_size;
 	uint64_t features;
+	bool tap;			/* IFF_TAP, else IFF_TUN */
 	char ifname[IFNAMSIZ];
 	int ifindex;
 	struct vqchar_net_pair pair[];

@@ -345,7 +345,7 @@ TEST_F_TIMEOUT(tun, gso_rx_mergeable, 120)
 	int64_t end = nt_now_ms() + TN_WAIT_MS;
 	int ps, one = 1, r, i, found = 0;
 
-	ps = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ps = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 	ASSERT_LE(0, ps);
 	ASSERT_EQ(0, setsockopt(ps, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)));
 	memset(vh, 0, sizeof(*vh));

@@ -135,7 +135,7 @@ TEST_F_TIMEOUT(tun, udp_both_ways, 240)
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(TN_RING_PORT),
 				  .sin_addr.s_addr = TN_PEER };
 	struct vqchar_net_stats st;
-	uint32_t seq, i;
+	uint32_t seq, i, other = 0;
 
 	/* TX: the rings send, the stack's socket receives. */
 	for (seq = 0; seq < TN_PACKETS; seq += TN_BATCH) {
@@ -196,8 +196,14 @@ TEST_F_TIMEOUT(tun, udp_both_ways, 240)
 				struct nt_ip_info in;
 				size_t len = nt_gather(&rx[i], flat, sizeof(flat));
 
-				ASSERT_EQ(0, nt_parse_ip4(flat, len, &in));
-				ASSERT_EQ(IPPROTO_UDP, in.proto);
+				/*
+				 * Skip what the stack sends on its own, such as the
+				 * retransmitted FIN of an earlier test's connection.
+				 */
+				if (nt_parse_ip4(flat, len, &in) || in.proto != IPPROTO_UDP) {
+					other++;
+					continue;
+				}
 				ASSERT_EQ(TN_LOCAL, in.saddr);
 				ASSERT_EQ(TN_PEER, in.daddr);
 				ASSERT_EQ(TN_STACK_PORT, in.sport);
@@ -216,7 +222,7 @@ TEST_F_TIMEOUT(tun, udp_both_ways, 240)
 	}
 	ASSERT_EQ(0, vqchar_net_get_stats(self->n, 0, &st));
 	EXPECT_EQ(TN_PACKETS, st.tx_packets);
-	EXPECT_EQ(TN_PACKETS, st.rx_packets);
+	EXPECT_EQ(TN_PACKETS + other, st.rx_packets);
 	TH_LOG("tx %llu kicks, %llu calls; rx %llu kicks, %llu calls for %d packets each way",
 	       (unsigned long long)st.tx_kicks, (unsigned long long)st.tx_calls,
 	       (unsigned long long)st.rx_kicks, (unsigned long long)st.rx_calls, TN_PACKETS);
@@ -257,9 +263,11 @@ static int tn_recv_tcp(struct vqchar_net *n, uint16_t sport, uint16_t dport, uin
 
 TEST_F_TIMEOUT(tun, tso_to_tcp_socket, 120)
 {
+	/* Ports of their own: the other variant's connection may linger. */
+	uint16_t sport = (uint16_t)(7000 + variant->backend);
+	uint16_t cport = (uint16_t)(40000 + variant->backend);
 	static uint8_t flat[65536], payload[TN_GSO_PAYLOAD], got[TN_GSO_PAYLOAD];
-	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons(7000),
-				    .sin_addr.s_addr = TN_LOCAL };
+	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = TN_LOCAL };
 	struct vqchar_net_hdr hdr = {
 		.flags = VQCHAR_NET_HDR_F_NEEDS_CSUM,
 		.csum_start = htole16(20),
@@ -273,6 +281,7 @@ TEST_F_TIMEOUT(tun, tso_to_tcp_socket, 120)
 	size_t got_len = 0;
 	int lsock, csock, size = 1 << 20, one = 1;
 
+	addr.sin_port = htons(sport);
 	lsock = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ASSERT_LE(0, lsock);
 	ASSERT_EQ(0, setsockopt(lsock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
@@ -282,17 +291,17 @@ TEST_F_TIMEOUT(tun, tso_to_tcp_socket, 120)
 
 	/* SYN with a full checksum and no header ... */
 	iov[0].iov_base = syn;
-	iov[0].iov_len = nt_tcp4(syn, TN_PEER, TN_LOCAL, 40000, 7000, 1000, 0, NT_SYN, 0, 1);
+	iov[0].iov_len = nt_tcp4(syn, TN_PEER, TN_LOCAL, cport, sport, 1000, 0, NT_SYN, 0, 1);
 	pkt = (struct vqchar_net_pkt){ .iov = iov, .iov_cnt = 1 };
 	ASSERT_EQ(0, nt_send_all(self->n, 0, &pkt, 1, TN_WAIT_MS));
-	ASSERT_EQ(0, tn_recv_tcp(self->n, 7000, 40000, flat, sizeof(flat), &in));
+	ASSERT_EQ(0, tn_recv_tcp(self->n, sport, cport, flat, sizeof(flat), &in));
 	ASSERT_EQ(NT_SYN | NT_ACK, in.l4[13] & (NT_SYN | NT_ACK | NT_RST));
 	ASSERT_EQ(1001, nt_get32(in.l4 + 8));
 	server_seq = nt_get32(in.l4 + 4);
 
 	/* ... the ACK with a partial one (NEEDS_CSUM) ... */
 	iov[0].iov_base = ack;
-	iov[0].iov_len = nt_tcp4(ack, TN_PEER, TN_LOCAL, 40000, 7000, 1001, server_seq + 1,
+	iov[0].iov_len = nt_tcp4(ack, TN_PEER, TN_LOCAL, cport, sport, 1001, server_seq + 1,
 				 NT_ACK, 0, 0);
 	pkt = (struct vqchar_net_pkt){ .hdr = &hdr, .iov = iov, .iov_cnt = 1 };
 	ASSERT_EQ(0, nt_send_all(self->n, 0, &pkt, 1, TN_WAIT_MS));
@@ -306,7 +315,7 @@ TEST_F_TIMEOUT(tun, tso_to_tcp_socket, 120)
 	hdr.gso_size = htole16(TN_MSS);
 	hdr.hdr_len = htole16(40);
 	iov[0].iov_base = hdrs;
-	iov[0].iov_len = nt_tcp4(hdrs, TN_PEER, TN_LOCAL, 40000, 7000, 1001, server_seq + 1,
+	iov[0].iov_len = nt_tcp4(hdrs, TN_PEER, TN_LOCAL, cport, sport, 1001, server_seq + 1,
 				 NT_ACK | NT_PSH, sizeof(payload), 0);
 	iov[1].iov_base = payload;
 	iov[1].iov_len = sizeof(payload);

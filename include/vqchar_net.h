@@ -278,8 +278,17 @@ int vqchar_net_send_bufs(struct vqchar_net *n, unsigned int pair,
 /* Kick for packets offered with VQCHAR_NET_NO_KICK.  1 if kicked, 0, or -errno. */
 int vqchar_net_kick(struct vqchar_net *n, unsigned int pair);
 
-/* Free the transmit chains vhost has finished with.  Return: the number, or -errno. */
+/*
+ * Free the transmit chains vhost has finished with (the send calls do it
+ * too).  Return: the number, or -errno.
+ */
 int vqchar_net_tx_reclaim(struct vqchar_net *n, unsigned int pair);
+
+/*
+ * Packets offered on @pair and not yet reclaimed: 0 once vhost has
+ * finished with everything sent.  Counts as a TX call.  -EINVAL if bad.
+ */
+int vqchar_net_tx_inflight(const struct vqchar_net *n, unsigned int pair);
 
 /* ---- receive ---- */
 

@@ -30,6 +30,7 @@ struct vqchar_net_pair {
 	/* TX; @tx_segs has room for the largest packet's buffers. */
 	struct vqchar_buf_seg *tx_segs;
 	bool tx_armed;
+	uint32_t tx_inflight;		/* offered, not yet reclaimed */
 	uint64_t tx_packets;
 	uint64_t tx_bytes;
 	uint64_t tx_calls;

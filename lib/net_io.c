@@ -62,6 +62,7 @@ static int vqnet_reclaim(struct vqchar_net_pair *pp)
 			ret = vqchar_free(pp->txq, used[i].head);
 			if (ret)
 				return ret;
+			pp->tx_inflight--;
 		}
 		total += got;
 	} while (got == VQNET_BATCH);
@@ -201,6 +202,7 @@ int vqchar_net_send(struct vqchar_net *n, unsigned int pair, const struct vqchar
 			break;
 		pp->tx_packets++;
 		pp->tx_bytes += (uint64_t)len;
+		pp->tx_inflight++;
 		done++;
 	}
 	return vqnet_send_end(pp, done, ret, flags);
@@ -275,9 +277,17 @@ int vqchar_net_send_bufs(struct vqchar_net *n, unsigned int pair,
 			break;
 		pp->tx_packets++;
 		pp->tx_bytes += b->len;
+		pp->tx_inflight++;
 		done++;
 	}
 	return vqnet_send_end(pp, done, ret, flags);
+}
+
+int vqchar_net_tx_inflight(const struct vqchar_net *n, unsigned int pair)
+{
+	if (!n || pair >= n->npairs)
+		return -EINVAL;
+	return (int)n->pair[pair].tx_inflight;
 }
 
 int vqchar_net_kick(struct vqchar_net *n, unsigned int pair)

@@ -52,6 +52,7 @@
 #define VN_MSS		1448
 #define VN_MAX_BATCH	256
 #define VN_IDLE_MS	300	/* receive: nothing for this long after the sender ended */
+#define VN_STALL_MS	20000	/* transmit: vhost-net took nothing back for this long */
 
 enum vn_via { VN_VHOST, VN_FD, VN_FD_VNET };
 
@@ -284,13 +285,13 @@ static int vn_tx_vhost(struct vn_run *r)
 	struct vqchar_net_pkt pkts[VN_MAX_BATCH];
 	struct vqchar_net_txbuf bufs[VN_MAX_BATCH];
 	struct iovec iov = { r->pkt, r->pkt_len };
-	uint64_t sent = 0, done = 0;
+	uint64_t sent = 0;
 	uint32_t i;
 	int ret;
 
 	for (i = 0; i < r->o.batch; i++)
 		pkts[i] = (struct vqchar_net_pkt){ .hdr = &r->hdr, .iov = &iov, .iov_cnt = 1 };
-	while (done < r->o.frames) {
+	for (;;) {
 		uint32_t k = r->o.frames - sent < r->o.batch ? (uint32_t)(r->o.frames - sent) :
 							       r->o.batch;
 
@@ -312,18 +313,24 @@ static int vn_tx_vhost(struct vn_run *r)
 		if (ret < 0)
 			return ret;
 		sent += (uint64_t)ret;
-		ret = vqchar_net_tx_reclaim(r->n, 0);
-		if (ret < 0)
-			return ret;
-		done += (uint64_t)ret;
-		/* Full ring, or all sent: sleep until vhost frees chains. */
-		if ((!k || (uint32_t)ret == 0) && done < sent) {
-			ret = vqchar_net_wait(r->n, 0, VQCHAR_NET_TX, 5000);
+		if (!k) {
+			ret = vqchar_net_tx_reclaim(r->n, 0);
 			if (ret < 0)
-				return ret == -ETIMEDOUT ? -EIO : ret;
+				return ret;
+			if (!vqchar_net_tx_inflight(r->n, 0))
+				return 0;
+		}
+		/* Full ring, or all sent: sleep until vhost frees chains. */
+		if (!k || !ret) {
+			ret = vqchar_net_wait(r->n, 0, VQCHAR_NET_TX, VN_STALL_MS);
+			if (ret == -ETIMEDOUT)
+				fprintf(stderr, "vqctl net: %d of %" PRIu64 " packets still with vhost-net "
+					"after %d s\n", vqchar_net_tx_inflight(r->n, 0), sent,
+					VN_STALL_MS / 1000);
+			if (ret < 0)
+				return ret;
 		}
 	}
-	return 0;
 }
 
 static int vn_tx_fd(struct vn_run *r)
@@ -458,8 +465,10 @@ static int vn_rx(struct vn_run *r, uint64_t *pkts_out, uint64_t *bytes_out, doub
 				break;
 			if (!k) {
 				ret = vqchar_net_wait(r->n, 0, VQCHAR_NET_RX, VN_IDLE_MS);
-				if (ret == -ETIMEDOUT && idle_ok)
+				if (ret == -ETIMEDOUT && idle_ok) {
+					ret = 0;
 					break;
+				}
 				if (ret < 0 && ret != -ETIMEDOUT)
 					break;
 				ret = 0;

@@ -58,15 +58,22 @@ typedef __u64 u64;
  */
 #define READ_ONCE(x)		__atomic_load_n(&(x), __ATOMIC_SEQ_CST)
 #define WRITE_ONCE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_SEQ_CST)
+/* Acquire, and more: seq_cst. */
 #define smp_load_acquire(p)	__atomic_load_n((p), __ATOMIC_SEQ_CST)
+/* Release, and more: seq_cst. */
 #define smp_store_release(p, v)	__atomic_store_n((p), (v), __ATOMIC_SEQ_CST)
+/* The seq_cst accesses above already order stores before later loads. */
 #define smp_mb()		__atomic_signal_fence(__ATOMIC_SEQ_CST)
 #endif
 
 /* Keeps the compiler from re-reading shared memory behind a local copy. */
-#define barrier()		__asm__ __volatile__("" ::: "memory")
+static inline void barrier(void)
+{
+	__asm__ __volatile__("" : : : "memory");
+}
+
 /* Speculation hardening is a kernel concern; userspace indexes as is. */
-#define array_index_nospec(index, size)	(index)
+#define array_index_nospec(index, size)	((void)(size), (index))
 #endif
 
 #endif /* VQ_COMPAT_H */

@@ -62,9 +62,9 @@ if [ ! -c /dev/vqchar ]; then
 	echo "# /dev/vqchar missing: the module did not load"
 fi
 check "info exits 0" 0 "$VQCTL" info
-has "info: API version" out "API version:        1"
+has "info: API version" out "API version:        2"
 check "info --json exits 0" 0 "$VQCTL" info --json
-has "info --json: api_version" out '"api_version":1'
+has "info --json: api_version" out '"api_version":2'
 
 # Each device, with and without the event index.
 for dev in loopback sink source; do

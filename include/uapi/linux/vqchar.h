@@ -182,7 +182,7 @@ struct vqchar_version {
  * @io_base: the I/O address of the pool's first byte: descriptors carry
  *	io_base + pool offset, so queues with disjoint I/O ranges can share
  *	one address space (one vhost memory table).  io_base + buf_count *
- *	buf_size must not exceed 2^64 (EINVAL).  0 in API version 1.
+ *	buf_size must fit in 64 bits, else EINVAL.  0 in API version 1.
  * @poll_usecs: in-kernel devices only: after the available ring runs dry
  *	the device keeps polling it for up to this many microseconds before
  *	it re-enables kicks and sleeps (vhost-net's busyloop_timeout, io_uring's

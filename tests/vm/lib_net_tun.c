@@ -4,7 +4,7 @@
  * networks use), both memory backends, against sockets of the kernel's
  * own stack.  The tun is 10.78.0.1/24; the rings play 10.78.0.2.
  *
- *  udp_both_ways: 3,000 UDP packets of 1..1472 payload bytes each way,
+ *  udp_both_ways: 1,000 UDP packets of 1..1472 payload bytes each way,
  *	checked byte for byte (by the stack's UDP checksum on the way in,
  *	by comparison on the way out).
  *  tso_to_tcp_socket: a TCP handshake played by hand, then ONE chain of
@@ -45,7 +45,7 @@
 #define TN_PEER		NT_IP(10, 78, 0, 2)
 #define TN_STACK_PORT	5555
 #define TN_RING_PORT	6666
-#define TN_PACKETS	3000
+#define TN_PACKETS	1000
 #define TN_BATCH	64
 #define TN_MAX_PAYLOAD	1472
 #define TN_WAIT_MS	5000

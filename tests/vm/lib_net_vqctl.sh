@@ -18,17 +18,17 @@ not_ok() {
 json_num() { sed -n "s/.*\"$1\":\([0-9][0-9.]*\).*/\1/p" "$tmp/out"; }
 
 runs='
-tx --via vhost --size 64 --frames 2000
-tx --via vhost --size 1500 --frames 2000 --zero-copy
-tx --via vhost --size 64 --frames 2000 --backend kernel
-tx --via vhost --gso --frames 40
-tx --via fd --size 512 --frames 2000
-tx --via fd-vnet --gso --frames 40
-rx --via vhost --size 64 --frames 2000
-rx --via vhost --size 1500 --frames 2000 --backend kernel
-rx --via vhost --gso --frames 40
-rx --via fd --size 512 --frames 2000
-rx --via fd-vnet --gso --frames 40
+tx --via vhost --size 64 --frames 1000
+tx --via vhost --size 1500 --frames 1000 --zero-copy
+tx --via vhost --size 64 --frames 1000 --backend kernel
+tx --via vhost --gso --frames 20
+tx --via fd --size 512 --frames 1000
+tx --via fd-vnet --gso --frames 20
+rx --via vhost --size 64 --frames 1000
+rx --via vhost --size 1500 --frames 1000 --backend kernel
+rx --via vhost --gso --frames 20
+rx --via fd --size 512 --frames 1000
+rx --via fd-vnet --gso --frames 20
 '
 echo "TAP version 13"
 echo "1..15"

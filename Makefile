@@ -56,7 +56,7 @@ $(BUILD)/tests/vm/%: tests/vm/%.c common/vq_chain.c common/vq_split.h include/ua
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -static $< common/vq_chain.c -o $@
 
-$(BUILD)/tests/vm/lib_%: tests/vm/lib_%.c $(EXAMPLE_SRCS) $(LIBA)
+$(BUILD)/tests/vm/lib_%: tests/vm/lib_%.c $(EXAMPLE_SRCS) $(wildcard examples/*.h tests/vm/lib_*.h) $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -Iexamples -static $< $(EXAMPLE_SRCS) $(LIBA) -o $@
 

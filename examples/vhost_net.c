@@ -1,21 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * vqnet: libvqchar queues driven by vhost-net, with a tap as the network
- * end.  See vhost_net.h for the model and why each queue gets its own
- * vhost-net instance.
- *
- * The vhost-net set-up follows tools/virtio/vhost_net_test.c and
- * drivers/vhost/net.c: VHOST_SET_OWNER, VHOST_GET_FEATURES /
- * VHOST_SET_FEATURES, VHOST_SET_MEM_TABLE, then per virtqueue
- * VHOST_SET_VRING_NUM / _BASE / _ADDR / _KICK / _CALL / _ERR and last
- * VHOST_NET_SET_BACKEND, which checks the ring addresses and starts the
- * queue.
+ * vqnet: a tap driven by libvqchar's net API (see vhost_net.h), and the
+ * helpers the tests and the demo use on the stack's side of the tap.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,32 +19,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
-#include <linux/if_tun.h>
-#include <linux/vhost.h>
-#include <linux/virtio_config.h>
-#include <linux/virtio_net.h>
-
 #include "vhost_net.h"
-
-_Static_assert(sizeof(struct virtio_net_hdr_v1) == VQNET_HDR_LEN,
-	       "VERSION_1 virtio-net header is 12 bytes");
-
-#define VQNET_DEFAULT_NUM	256
-#define VQNET_TAKE_BATCH	64
-
-static void vqnet_why(char *why, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void vqnet_why(char *why, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!why || !len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-}
 
 int vqnet_probe(const char **missing)
 {
@@ -71,16 +37,6 @@ int vqnet_probe(const char **missing)
 		close(fd);
 	}
 	return 0;
-}
-
-/* A socket for the interface ioctls (SIOCSIFFLAGS etc. work on any family). */
-static int vqnet_ctl_socket(int family)
-{
-	int s = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	if (s < 0 && family != AF_UNIX)
-		s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	return s < 0 ? -errno : s;
 }
 
 static int vqnet_ifreq(int s, unsigned long cmd, struct ifreq *ifr)
@@ -108,454 +64,171 @@ static void vqnet_no_ipv6(const char *ifname)
 	close(fd);
 }
 
-static int vqnet_tap_open(struct vqnet *n, const char *pattern, char *why, size_t why_len)
+int vqnet_open(const struct vqnet_config *cfg, struct vqnet **np)
 {
+	struct vqchar_net_params p = {
+		.backend = cfg->backend,
+		.flags = VQCHAR_NET_TAP | VQCHAR_NET_UP | VQCHAR_NET_BEST_EFFORT,
+		.num = cfg->num,
+		.features = cfg->features & VQCHAR_F_ALL,
+		.ifname = cfg->ifname ? cfg->ifname : "vqtap%d",
+	};
 	struct ifreq ifr;
-	int hdr = VQNET_HDR_LEN, le = 1, s, ret;
-
-	n->tap_fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-	if (n->tap_fd < 0) {
-		ret = -errno;
-		vqnet_why(why, why_len, "cannot open /dev/net/tun: %s", strerror(-ret));
-		return ret;
-	}
-	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", pattern);
-	if (ioctl(n->tap_fd, TUNSETIFF, &ifr) < 0) {
-		ret = -errno;
-		vqnet_why(why, why_len, "TUNSETIFF %s: %s", pattern, strerror(-ret));
-		return ret;
-	}
-	memcpy(n->ifname, ifr.ifr_name, sizeof(n->ifname));
-	n->ifname[sizeof(n->ifname) - 1] = 0;
-	/* VERSION_1 headers are 12 bytes (num_buffers included) and little endian. */
-	if (ioctl(n->tap_fd, TUNSETVNETHDRSZ, &hdr) < 0) {
-		ret = -errno;
-		vqnet_why(why, why_len, "TUNSETVNETHDRSZ: %s", strerror(-ret));
-		return ret;
-	}
-	/* Only needed on big-endian hosts; refused where unsupported. */
-	(void)ioctl(n->tap_fd, TUNSETVNETLE, &le);
-
-	s = vqnet_ctl_socket(AF_UNIX);
-	if (s < 0) {
-		vqnet_why(why, why_len, "socket: %s", strerror(-s));
-		return s;
-	}
-	memset(&ifr, 0, sizeof(ifr));
-	memcpy(ifr.ifr_name, n->ifname, sizeof(ifr.ifr_name));
-	ret = vqnet_ifreq(s, SIOCGIFINDEX, &ifr);
-	if (!ret) {
-		n->ifindex = ifr.ifr_ifindex;
-		ret = vqnet_ifreq(s, SIOCGIFHWADDR, &ifr);
-	}
-	if (!ret) {
-		memcpy(n->mac, ifr.ifr_hwaddr.sa_data, 6);
-		vqnet_no_ipv6(n->ifname);
-		ret = vqnet_ifreq(s, SIOCGIFFLAGS, &ifr);
-	}
-	if (!ret) {
-		ifr.ifr_flags |= IFF_UP;
-		ret = vqnet_ifreq(s, SIOCSIFFLAGS, &ifr);
-	}
-	close(s);
-	if (ret)
-		vqnet_why(why, why_len, "bringing %s up: %s", n->ifname, strerror(-ret));
-	return ret;
-}
-
-static int vqnet_vhost_ioctl(int fd, unsigned long cmd, void *arg, const char *name,
-			     unsigned int idx, char *why, size_t why_len)
-{
-	int ret;
-
-	if (ioctl(fd, cmd, arg) >= 0)
-		return 0;
-	ret = -errno;
-	vqnet_why(why, why_len, "vhost-net %s (vq %u): %s", name, idx, strerror(-ret));
-	return ret;
-}
-
-#define VHOST_DO(fd, cmd, arg, idx, why, len) \
-	vqnet_vhost_ioctl(fd, cmd, arg, #cmd, idx, why, len)
-
-/* Open a vhost-net instance and become its owner; returns what it offers. */
-static int vqnet_vhost_open(unsigned int idx, uint64_t *offered, char *why, size_t why_len)
-{
-	int fd = open("/dev/vhost-net", O_RDWR | O_CLOEXEC), ret;
-
-	if (fd < 0) {
-		ret = -errno;
-		vqnet_why(why, why_len, "cannot open /dev/vhost-net: %s", strerror(-ret));
-		return ret;
-	}
-	ret = VHOST_DO(fd, VHOST_SET_OWNER, NULL, idx, why, why_len);
-	if (!ret)
-		ret = VHOST_DO(fd, VHOST_GET_FEATURES, offered, idx, why, why_len);
-	if (ret) {
-		close(fd);
-		return ret;
-	}
-	return fd;
-}
-
-/*
- * Hand queue @idx to its vhost-net instance: features, a memory table
- * whose only region is the queue's pool at I/O address 0, the ring, the
- * eventfds, then the tap as backend.
- */
-static int vqnet_vhost_setup(struct vqnet *n, unsigned int idx, char *why, size_t why_len)
-{
-	struct {
-		struct vhost_memory mem;
-		struct vhost_memory_region region;
-	} table;
-	struct vqchar_queue *q = n->q[idx];
-	struct vqchar_ring_addrs a;
-	struct vhost_vring_state state = { .index = idx };
-	struct vhost_vring_addr addr = { .index = idx };
-	struct vhost_vring_file file = { .index = idx };
-	uint64_t features = n->vhost_features;
-	int fd = n->vhost_fd[idx], ret;
-
-	vqchar_queue_ring_addrs(q, &a);
-
-	ret = VHOST_DO(fd, VHOST_SET_FEATURES, &features, idx, why, why_len);
-	if (ret)
-		return ret;
-
-	memset(&table, 0, sizeof(table));
-	table.mem.nregions = 1;
-	table.region.guest_phys_addr = 0;
-	table.region.memory_size = a.pool_size;
-	table.region.userspace_addr = a.pool_user_addr;
-	ret = VHOST_DO(fd, VHOST_SET_MEM_TABLE, &table.mem, idx, why, why_len);
-	if (ret)
-		return ret;
-
-	state.num = a.num;
-	ret = VHOST_DO(fd, VHOST_SET_VRING_NUM, &state, idx, why, why_len);
-	if (ret)
-		return ret;
-	state.num = 0;
-	ret = VHOST_DO(fd, VHOST_SET_VRING_BASE, &state, idx, why, why_len);
-	if (ret)
-		return ret;
-
-	addr.desc_user_addr = a.desc_user_addr;
-	addr.avail_user_addr = a.avail_user_addr;
-	addr.used_user_addr = a.used_user_addr;
-	ret = VHOST_DO(fd, VHOST_SET_VRING_ADDR, &addr, idx, why, why_len);
-	if (ret)
-		return ret;
-
-	file.fd = vqchar_queue_kick_fd(q);
-	ret = VHOST_DO(fd, VHOST_SET_VRING_KICK, &file, idx, why, why_len);
-	if (ret)
-		return ret;
-	file.fd = vqchar_queue_call_fd(q);
-	ret = VHOST_DO(fd, VHOST_SET_VRING_CALL, &file, idx, why, why_len);
-	if (ret)
-		return ret;
-	/* vhost reports bad descriptors here; vqnet_wait() returns -EIO. */
-	file.fd = vqchar_queue_err_fd(q);
-	ret = VHOST_DO(fd, VHOST_SET_VRING_ERR, &file, idx, why, why_len);
-	if (ret)
-		return ret;
-
-	file.fd = n->tap_fd;
-	return VHOST_DO(fd, VHOST_NET_SET_BACKEND, &file, idx, why, why_len);
-}
-
-static int vqnet_queue_create(struct vqnet *n, unsigned int idx, const struct vqnet_config *cfg,
-			      uint32_t num, uint64_t features, int dev_fd, char *why,
-			      size_t why_len)
-{
-	struct vqchar_params p;
-	int ret;
-
-	memset(&p, 0, sizeof(p));
-	p.backend = cfg->backend;
-	p.num = num;
-	/* One buffer per chain: header + a full frame fit in one. */
-	p.buf_count = num;
-	p.buf_size = VQNET_BUF_SIZE;
-	p.features = features;
-	if (cfg->backend == VQCHAR_BACKEND_KERNEL) {
-		p.device = VQCHAR_DEV_EXTERNAL;
-		p.dev_fd = dev_fd;
-		p.flags = VQCHAR_PARAMS_DEV_FD;
-	}
-	ret = vqchar_queue_create(&p, &n->q[idx]);
-	if (ret)
-		vqnet_why(why, why_len, "creating the %s queue (%s backend): %s",
-			  idx == VQNET_RX ? "RX" : "TX",
-			  cfg->backend == VQCHAR_BACKEND_KERNEL ? "kernel" : "anonymous",
-			  strerror(-ret));
-	return ret;
-}
-
-int vqnet_open(const struct vqnet_config *cfg, struct vqnet **np, char *why, size_t why_len)
-{
-	uint32_t num = cfg->num ? cfg->num : VQNET_DEFAULT_NUM;
-	uint64_t offered = 0, features;
 	struct vqnet *n;
-	int dev_fd = -1, ret;
-	unsigned int i;
+	int s, ret;
 
-	vqnet_why(why, why_len, "no error");
-	if (cfg->backend != VQCHAR_BACKEND_ANON && cfg->backend != VQCHAR_BACKEND_KERNEL) {
-		vqnet_why(why, why_len, "unknown backend %u", cfg->backend);
-		return -EINVAL;
-	}
 	n = calloc(1, sizeof(*n));
-	if (!n) {
-		vqnet_why(why, why_len, "out of memory");
+	if (!n)
 		return -ENOMEM;
+	ret = vqchar_net_open(&p, &n->net);
+	if (ret) {
+		free(n);
+		return ret;
 	}
-	n->tap_fd = -1;
-	n->vhost_fd[0] = n->vhost_fd[1] = -1;
+	snprintf(n->ifname, sizeof(n->ifname), "%s", vqchar_net_ifname(n->net));
+	n->ifindex = vqchar_net_ifindex(n->net);
+	vqnet_no_ipv6(n->ifname);
 
-	ret = vqnet_tap_open(n, cfg->ifname ? cfg->ifname : "vqtap%d", why, why_len);
-	if (ret)
-		goto fail;
-
-	for (i = 0; i < 2; i++) {
-		ret = vqnet_vhost_open(i, &offered, why, why_len);
-		if (ret < 0)
-			goto fail;
-		n->vhost_fd[i] = ret;
+	s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ret = s < 0 ? -errno : 0;
+	if (!ret) {
+		memset(&ifr, 0, sizeof(ifr));
+		memcpy(ifr.ifr_name, n->ifname, sizeof(ifr.ifr_name));
+		ret = vqnet_ifreq(s, SIOCGIFHWADDR, &ifr);
+		memcpy(n->mac, ifr.ifr_hwaddr.sa_data, 6);
+		close(s);
 	}
-	if (!(offered & (1ULL << VIRTIO_F_VERSION_1))) {
-		vqnet_why(why, why_len, "vhost-net does not offer VIRTIO_F_VERSION_1");
-		ret = -EOPNOTSUPP;
-		goto fail;
+	if (ret) {
+		vqnet_close(n);
+		return ret;
 	}
-	/* The ring features are the virtio bits: keep what vhost offers. */
-	features = cfg->features & VQCHAR_F_ALL & offered;
-	n->vhost_features = (1ULL << VIRTIO_F_VERSION_1) | features;
-
-	if (cfg->backend == VQCHAR_BACKEND_KERNEL) {
-		dev_fd = open("/dev/vqchar", O_RDWR | O_CLOEXEC);
-		if (dev_fd < 0) {
-			ret = -errno;
-			vqnet_why(why, why_len, "cannot open /dev/vqchar: %s%s", strerror(-ret),
-				  ret == -ENOENT ? " (is the vqchar module loaded?)" : "");
-			goto fail;
-		}
-	}
-	for (i = 0; i < 2; i++) {
-		ret = vqnet_queue_create(n, i, cfg, num, features, dev_fd, why, why_len);
-		if (ret)
-			goto fail;
-	}
-	for (i = 0; i < 2; i++) {
-		ret = vqnet_vhost_setup(n, i, why, why_len);
-		if (ret)
-			goto fail;
-	}
-	if (dev_fd >= 0)
-		close(dev_fd);
 	*np = n;
 	return 0;
-fail:
-	if (dev_fd >= 0)
-		close(dev_fd);
-	vqnet_close(n);
-	return ret;
 }
 
 void vqnet_close(struct vqnet *n)
 {
-	unsigned int i;
-
 	if (!n)
 		return;
-	/* vhost first: it must stop touching the rings before they go. */
-	for (i = 0; i < 2; i++)
-		if (n->vhost_fd[i] >= 0)
-			close(n->vhost_fd[i]);
-	if (n->tap_fd >= 0)
-		close(n->tap_fd);
-	for (i = 0; i < 2; i++)
-		vqchar_queue_close(n->q[i]);
+	vqchar_net_close(n->net);
 	free(n);
 }
 
 uint64_t vqnet_features(const struct vqnet *n)
 {
-	return vqchar_queue_features(n->q[VQNET_TX]);
+	return vqchar_net_features(n->net);
 }
 
 int vqnet_tx_complete(struct vqnet *n)
 {
-	struct vqchar_used used[VQNET_TAKE_BATCH];
-	struct vqchar_queue *q = n->q[VQNET_TX];
-	int total = 0, got, i;
-
-	do {
-		got = vqchar_take_batch(q, used, VQNET_TAKE_BATCH);
-		if (got < 0)
-			return got;
-		for (i = 0; i < got; i++) {
-			int ret = vqchar_free(q, used[i].head);
-
-			if (ret)
-				return ret;
-		}
-		n->tx_inflight -= (uint32_t)got;
-		total += got;
-	} while (got == VQNET_TAKE_BATCH);
-	return total;
+	return vqchar_net_tx_reclaim(n->net, 0);
 }
 
 int vqnet_tx_send(struct vqnet *n, const struct iovec *frames, unsigned int nr)
 {
-	struct vqchar_queue *q = n->q[VQNET_TX];
+	struct vqchar_net_pkt pkts[64];
 	unsigned int done = 0;
-	int ret;
 
-	ret = vqnet_tx_complete(n);
-	if (ret < 0)
-		return ret;
-	ret = 0;
 	while (done < nr) {
-		struct vqchar_buf_seg seg;
-		size_t len = frames[done].iov_len;
-		void *data;
-		int b;
+		unsigned int k = nr - done < 64 ? nr - done : 64, i;
+		int ret;
 
-		if (!len || len > VQNET_MAX_FRAME) {
-			ret = -EMSGSIZE;
-			break;
+		for (i = 0; i < k; i++) {
+			if (!frames[done + i].iov_len || frames[done + i].iov_len > VQNET_MAX_FRAME)
+				return done ? (int)done : -EMSGSIZE;
+			pkts[i] = (struct vqchar_net_pkt){ .iov = &frames[done + i], .iov_cnt = 1 };
 		}
-		b = vqchar_buf_get(q, &data);
-		if (b < 0) {
-			ret = b;
-			break;
-		}
-		memset(data, 0, VQNET_HDR_LEN);
-		memcpy((uint8_t *)data + VQNET_HDR_LEN, frames[done].iov_base, len);
-		seg.buf = (uint32_t)b;
-		seg.len = (uint32_t)(VQNET_HDR_LEN + len);
-		ret = vqchar_offer_bufs(q, &seg, 1, 0, VQCHAR_OFFER_NO_KICK);
-		if (ret < 0) {
-			vqchar_buf_put(q, (unsigned int)b);
-			break;
-		}
-		done++;
-	}
-	if (done) {
-		n->tx_inflight += done;
-		vqchar_kick(q);
-		return (int)done;
-	}
-	return ret == -ENOSPC ? 0 : ret;
-}
-
-int vqnet_rx_fill(struct vqnet *n)
-{
-	struct vqchar_queue *q = n->q[VQNET_RX];
-	int added = 0, ret;
-
-	for (;;) {
-		ret = vqchar_offer(q, NULL, 0, 1, VQCHAR_OFFER_NO_KICK);
+		ret = vqchar_net_send(n->net, 0, pkts, k, 0);
 		if (ret < 0)
+			return done ? (int)done : ret;
+		done += (unsigned int)ret;
+		if ((unsigned int)ret < k)
 			break;
-		added++;
 	}
-	if (added) {
-		n->rx_posted += (uint32_t)added;
-		vqchar_kick(q);
-	}
-	if (ret != -ENOSPC && !added)
-		return ret;
-	return added;
+	return (int)done;
 }
 
 int vqnet_rx_take(struct vqnet *n, struct vqnet_frame *f)
 {
-	struct vqchar_queue *q = n->q[VQNET_RX];
-	struct iovec iov;
-	uint32_t len;
-	int head, ret;
+	struct vqchar_net_rxpkt *pkt;
+	int ret;
 
-	head = vqchar_take(q, &len);
-	if (head == -EAGAIN)
-		return 0;
-	if (head < 0)
-		return head;
-	n->rx_posted--;
-	ret = vqchar_chain_in(q, (unsigned int)head, &iov, 1);
-	if (ret != 1 || len < VQNET_HDR_LEN || iov.iov_len != len) {
-		vqchar_free(q, (unsigned int)head);
-		return ret < 0 ? ret : -EPROTO;
+	if (n->rx_next == n->rx_n) {
+		ret = vqchar_net_recv(n->net, 0, n->rx, VQNET_RX_BATCH, n->rx_iov, VQNET_RX_BATCH);
+		if (ret <= 0)
+			return ret;
+		n->rx_n = (unsigned int)ret;
+		n->rx_next = 0;
 	}
-	f->head = (unsigned int)head;
-	f->hdr = iov.iov_base;
-	f->data = f->hdr + VQNET_HDR_LEN;
-	f->len = len - VQNET_HDR_LEN;
+	pkt = &n->rx[n->rx_next++];
+	f->pkt = *pkt;
+	f->hdr = pkt->hdr;
+	if (pkt->nr_iov != 1) {
+		vqchar_net_recv_done(n->net, 0, pkt, 1);
+		return -EMSGSIZE;
+	}
+	f->seg = pkt->iov[0];
+	f->data = f->seg.iov_base;
+	f->len = pkt->len;
 	return 1;
 }
 
-int vqnet_rx_release(struct vqnet *n, const struct vqnet_frame *f)
+int vqnet_rx_release(struct vqnet *n, struct vqnet_frame *f)
 {
-	return vqchar_free(n->q[VQNET_RX], f->head);
-}
-
-static void vqnet_drain(int fd)
-{
-	uint64_t v;
-
-	if (read(fd, &v, sizeof(v)) < 0) {
-		/* EAGAIN: already drained. */
-	}
+	/* The frame's own copy of its segment: the batch's array moves on. */
+	f->pkt.iov = &f->seg;
+	f->pkt.nr_iov = 1;
+	return vqchar_net_recv_done(n->net, 0, &f->pkt, 1);
 }
 
 int vqnet_wait(struct vqnet *n, unsigned int want, int fd, int timeout_ms)
 {
+	unsigned int ev = 0, ready = 0, i, np = 0;
+	struct vqchar_queue *q;
 	struct pollfd p[5];
-	unsigned int ready = 0, i, np = 0, qi[2], nq = 0;
 	int ret;
 
-	for (i = 0; i < 2; i++) {
-		unsigned int bit = i == VQNET_RX ? VQNET_READY_RX : VQNET_READY_TX;
-
-		if (!(want & bit))
-			continue;
-		ret = vqchar_enable_calls(n->q[i]);
+	if (n->rx_next < n->rx_n && (want & VQNET_READY_RX))
+		return VQNET_READY_RX;
+	ev |= (want & VQNET_READY_RX) ? VQCHAR_NET_RX : 0;
+	ev |= (want & VQNET_READY_TX) ? VQCHAR_NET_TX : 0;
+	if (ev) {
+		ret = vqchar_net_arm(n->net, 0, ev);
 		if (ret < 0)
 			return ret;
-		if (ret > 0)
-			ready |= bit;
-		qi[nq++] = i;
+		if (ret)
+			return ((ret & VQCHAR_NET_RX) ? VQNET_READY_RX : 0) |
+			       ((ret & VQCHAR_NET_TX) ? VQNET_READY_TX : 0);
 	}
-	if (ready)
-		return (int)ready;
+	for (i = 0; i < 2; i++) {
+		unsigned int side = i ? VQCHAR_NET_TX : VQCHAR_NET_RX;
 
-	for (i = 0; i < nq; i++) {
-		p[np++] = (struct pollfd){ .fd = vqchar_queue_call_fd(n->q[qi[i]]), .events = POLLIN };
-		p[np++] = (struct pollfd){ .fd = vqchar_queue_err_fd(n->q[qi[i]]), .events = POLLIN };
+		if (!(ev & side))
+			continue;
+		q = vqchar_net_queue(n->net, 0, side);
+		p[np++] = (struct pollfd){ .fd = vqchar_net_fd(n->net, 0, side), .events = POLLIN };
+		p[np++] = (struct pollfd){ .fd = vqchar_queue_err_fd(q), .events = POLLIN };
 	}
 	if (fd >= 0)
 		p[np++] = (struct pollfd){ .fd = fd, .events = POLLIN };
 	ret = poll(p, np, timeout_ms);
 	if (ret < 0)
-		return errno == EINTR ? 0 : -errno;
-	for (i = 0; i < nq; i++) {
-		unsigned int bit = qi[i] == VQNET_RX ? VQNET_READY_RX : VQNET_READY_TX;
-
-		if (p[2 * i + 1].revents & POLLIN)
+		return -errno;
+	if (!ret)
+		return -ETIMEDOUT;
+	for (i = 0; i + 1 < np - (fd >= 0); i += 2)
+		if (p[i + 1].revents & POLLIN)
 			return -EIO;
-		if (p[2 * i].revents & POLLIN)
-			vqnet_drain(p[2 * i].fd);
-		if (vqchar_used_pending(n->q[qi[i]]))
-			ready |= bit;
+	for (i = 0; i < 2; i++) {
+		unsigned int side = i ? VQCHAR_NET_TX : VQCHAR_NET_RX;
+
+		if ((ev & side) && vqchar_used_pending(vqchar_net_queue(n->net, 0, side)))
+			ready |= i ? VQNET_READY_TX : VQNET_READY_RX;
 	}
 	if (fd >= 0 && (p[np - 1].revents & (POLLIN | POLLERR | POLLHUP)))
 		ready |= VQNET_READY_FD;
-	return (int)ready;
+	/* A call for chains already taken is a wake-up with nothing to do. */
+	return ready ? (int)ready : -EAGAIN;
 }
 
 /* ---- the stack's side of the tap ---- */

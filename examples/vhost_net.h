@@ -1,25 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vqnet: two libvqchar queues driven by the kernel's vhost-net, with a tap
- * device as the network end.
- *
- * The program is the virtio-net driver: it offers frames on the TX queue
- * (virtio-net queue index 1) and receive buffers on the RX queue (index 0);
- * vhost-net is the device and moves frames between the rings and the tap.
- * Every frame in a ring starts with a 12-byte struct virtio_net_hdr_v1
- * (VIRTIO_F_VERSION_1 is always negotiated).  What the TX queue sends
- * enters the kernel's network stack as received on the tap; what the
- * stack sends out of the tap lands in the RX queue's buffers.
+ * vqnet: a tap device driven through libvqchar's net API (<vqchar_net.h>):
+ * one RX and one TX queue on one vhost-net instance, the program playing
+ * the virtio-net driver and the kernel's stack the far end of the tap.
+ * Frames in the rings carry a 12-byte struct vqchar_net_hdr, which this
+ * helper keeps at zero (no offloads): it speaks Ethernet frames only.
+ * What the TX queue sends enters the kernel's network stack as received
+ * on the tap; what the stack sends out of the tap lands in the RX queue.
  *
  * Typical use:
  *
  *	struct vqnet_config cfg = { .backend = VQCHAR_BACKEND_ANON, .num = 256 };
  *	struct vqnet *n;
- *	char why[160];
  *
- *	if (vqnet_open(&cfg, &n, why, sizeof(why)) < 0)
- *		errx(1, "%s", why);
- *	vqnet_rx_fill(n);			// hand receive buffers to vhost
+ *	if (vqnet_open(&cfg, &n) < 0)
+ *		...;
  *	vqnet_tx_send(n, &frame, 1);		// frame goes into the tap
  *	vqnet_wait(n, VQNET_READY_RX, -1, 1000);
  *	while (vqnet_rx_take(n, &f) == 1) {	// frames the tap sent out
@@ -27,17 +22,6 @@
  *		vqnet_rx_release(n, &f);
  *	}
  *	vqnet_close(n);
- *
- * Why two vhost-net instances: descriptor addresses of a libvqchar queue
- * are offsets into that queue's own pool, so both pools start at I/O
- * address 0 and a single vhost memory table cannot describe both (its
- * regions may not overlap, and libvqchar has no per-queue I/O base).  A
- * vhost-net instance attaches a backend per virtqueue index
- * (VHOST_NET_SET_BACKEND takes the index), so vqnet opens one instance
- * per queue: instance RX sets up only vq 0, instance TX only vq 1, each
- * with a one-region memory table mapping I/O address 0 to its own pool,
- * and both use the same tap.  The vq left without a backend is never run
- * by vhost.  This also lets each ring negotiate its own ring features.
  *
  * Not thread-safe: one thread drives a struct vqnet.
  */
@@ -50,20 +34,19 @@
 #include <sys/uio.h>
 
 #include <vqchar.h>
+#include <vqchar_net.h>
 
-#define VQNET_RX		0	/* virtio-net receiveq1 */
-#define VQNET_TX		1	/* virtio-net transmitq1 */
-#define VQNET_HDR_LEN		12	/* struct virtio_net_hdr_v1 */
-#define VQNET_BUF_SIZE		2048	/* one pool buffer: header + frame */
+#define VQNET_HDR_LEN		VQCHAR_NET_HDR_LEN
+#define VQNET_BUF_SIZE		VQCHAR_NET_DEFAULT_BUF	/* header + a full frame */
 #define VQNET_MAX_FRAME		(VQNET_BUF_SIZE - VQNET_HDR_LEN)
+#define VQNET_RX_BATCH		64
 
 /**
  * struct vqnet_config - what vqnet_open() builds
- * @backend: VQCHAR_BACKEND_ANON, or VQCHAR_BACKEND_KERNEL (the queues are
- *	/dev/vqchar queues with device VQCHAR_DEV_EXTERNAL: vhost plays it)
+ * @backend: VQCHAR_BACKEND_ANON or VQCHAR_BACKEND_KERNEL
  * @num: ring size of each queue; 0 means 256
  * @features: VQCHAR_F_* wanted on both rings; those vhost-net does not
- *	offer are dropped (see vqnet_features())
+ *	offer are dropped
  * @ifname: tap name or pattern; NULL means "vqtap%d"
  */
 struct vqnet_config {
@@ -74,27 +57,25 @@ struct vqnet_config {
 };
 
 /**
- * struct vqnet - the queues, the vhost-net instances and the tap
- * @q: the queues, [VQNET_RX] and [VQNET_TX]
- * @vhost_fd: the vhost-net instance driving each queue
- * @tap_fd: the tap, IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, up
+ * struct vqnet - the net device and the frames received but not yet taken
+ * @net: the libvqchar net (one pair)
  * @ifname: the tap's name
  * @ifindex: the tap's interface index
  * @mac: the tap's MAC address (the stack's side of the link)
- * @vhost_features: the feature bits acked to both vhost-net instances
- * @rx_posted: receive chains currently with vhost
- * @tx_inflight: transmit chains currently with vhost
+ * @rx: a batch from vqchar_net_recv(), handed out one frame at a time
+ * @rx_iov: its segments
+ * @rx_n: packets in @rx
+ * @rx_next: the next one to hand out
  */
 struct vqnet {
-	struct vqchar_queue *q[2];
-	int vhost_fd[2];
-	int tap_fd;
+	struct vqchar_net *net;
 	char ifname[IFNAMSIZ];
 	int ifindex;
 	uint8_t mac[6];
-	uint64_t vhost_features;
-	uint32_t rx_posted;
-	uint32_t tx_inflight;
+	struct vqchar_net_rxpkt rx[VQNET_RX_BATCH];
+	struct iovec rx_iov[VQNET_RX_BATCH];
+	unsigned int rx_n;
+	unsigned int rx_next;
 };
 
 /**
@@ -105,32 +86,24 @@ struct vqnet {
  */
 int vqnet_probe(const char **missing);
 
-/**
- * vqnet_open() - create both queues, a tap and wire them to vhost-net
- * @cfg: what to build
- * @np: the result
- * @why: receives a one-line explanation on failure (may be NULL)
- * @why_len: bytes at @why
- *
- * Return: 0 or -errno; on failure nothing is left behind.
+/*
+ * Create the tap and wire it to vhost-net through vqchar_net_open().
+ * Return: 0 or -errno (see vqchar_net_open()); nothing is left behind.
  */
-int vqnet_open(const struct vqnet_config *cfg, struct vqnet **np, char *why, size_t why_len);
+int vqnet_open(const struct vqnet_config *cfg, struct vqnet **np);
 
 /* Stop vhost, close the tap and the queues.  @n may be NULL. */
 void vqnet_close(struct vqnet *n);
 
-/* The VQCHAR_F_* the rings were created with. */
+/* The features negotiated (VQCHAR_F_* and VQCHAR_NET_F_*). */
 uint64_t vqnet_features(const struct vqnet *n);
 
 /**
- * vqnet_tx_send() - offer frames on the TX queue, one kick for all
+ * vqnet_tx_send() - send Ethernet frames, one kick for all
  * @n: the vqnet
- * @frames: the Ethernet frames, without virtio-net header (one is added,
- *	all zero: no checksum offload, no GSO); each at most VQNET_MAX_FRAME
+ * @frames: the frames, without virtio-net header (an all-zero one is
+ *	added); each at most VQNET_MAX_FRAME
  * @nr: entries in @frames
- *
- * Frees TX chains vhost has finished with first, then copies the frames
- * straight into pool buffers (vqchar_buf_get()/vqchar_offer_bufs()).
  *
  * Return: frames offered (0 when the ring is full), or -errno.
  */
@@ -139,33 +112,29 @@ int vqnet_tx_send(struct vqnet *n, const struct iovec *frames, unsigned int nr);
 /* Free the TX chains vhost has used.  Return: the number freed, or -errno. */
 int vqnet_tx_complete(struct vqnet *n);
 
-/*
- * Offer receive buffers (one VQNET_BUF_SIZE buffer per chain) until the
- * RX ring is full, then kick once.  Return: buffers added, or -errno.
- */
-int vqnet_rx_fill(struct vqnet *n);
-
 /**
  * struct vqnet_frame - a received frame, still in the RX queue's pool
- * @head: the chain, for vqnet_rx_release()
- * @hdr: the virtio-net header vhost/tap wrote (VQNET_HDR_LEN bytes)
+ * @hdr: the virtio-net header vhost/tap wrote
  * @data: the Ethernet frame
  * @len: its length
+ * @pkt: what to give back to vqchar_net_recv_done()
+ * @seg: the frame's one segment
  */
 struct vqnet_frame {
-	unsigned int head;
-	const uint8_t *hdr;
+	struct vqchar_net_hdr hdr;
 	const uint8_t *data;
 	uint32_t len;
+	struct vqchar_net_rxpkt pkt;
+	struct iovec seg;
 };
 
 /*
  * Take the next received frame.  Return: 1 with @f filled, 0 if none is
- * waiting, or -errno (-EPROTO for a used entry shorter than the header,
- * whose chain is released).  Release the frame when done with its data.
+ * waiting, or -errno (-EMSGSIZE for a frame spanning several buffers,
+ * which is dropped).  Release the frame when done with its data.
  */
 int vqnet_rx_take(struct vqnet *n, struct vqnet_frame *f);
-int vqnet_rx_release(struct vqnet *n, const struct vqnet_frame *f);
+int vqnet_rx_release(struct vqnet *n, struct vqnet_frame *f);
 
 /* vqnet_wait() readiness bits. */
 #define VQNET_READY_RX	(1U << 0)	/* received frames to take */
@@ -179,12 +148,11 @@ int vqnet_rx_release(struct vqnet *n, const struct vqnet_frame *f);
  * @fd: another descriptor to wait for (POLLIN), or -1
  * @timeout_ms: as poll()
  *
- * Enables calls on the wanted queues, re-checks them, then polls their
- * call eventfds, their err eventfds (vhost signals VHOST_SET_VRING_ERR
- * there) and @fd.
+ * vqchar_net_arm(), then poll the call fds (vqchar_net_fd()), the err
+ * eventfds and @fd: the event-loop use of the net API.
  *
- * Return: a mask of VQNET_READY_* (> 0), 0 on timeout, -EIO if vhost or
- * the queue reported an error, or -errno.
+ * Return: a mask of VQNET_READY_* (> 0), -ETIMEDOUT when nothing became
+ * ready in time, -EIO if vhost reported a ring error, or -errno.
  */
 int vqnet_wait(struct vqnet *n, unsigned int want, int fd, int timeout_ms);
 

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * vhost_net: a short tour of vqnet (vhost_net.h).  Two libvqchar queues are
- * handed to the kernel's vhost-net, which moves frames between them and a
- * tap device.  The program sends a few UDP frames from the TX ring into the
- * kernel's network stack, then has the stack send a few datagrams back out
- * of the tap into the RX ring, and says what happened at each step.
+ * vhost_net: a short tour of vqnet (vhost_net.h) over libvqchar's net API.
+ * Two libvqchar queues are handed to one vhost-net instance, which moves
+ * frames between them and a tap device.  The program sends a few UDP
+ * frames from the TX ring into the kernel's network stack, then has the
+ * stack send a few datagrams back out of the tap into the RX ring, and
+ * says what happened at each step.
  *
  * usage: vhost_net [--backend anon|kernel] [--count N] [--event-idx]
  */
@@ -52,9 +53,9 @@ int main(int argc, char **argv)
 	};
 	struct vqnet_config cfg = { .num = 64 };
 	uint32_t local = htonl(0x0a4d0001), peer = htonl(0x0a4d0002);	/* 10.77.0.1/.2 */
-	char why[200], a1[INET_ADDRSTRLEN], a2[INET_ADDRSTRLEN];
+	char a1[INET_ADDRSTRLEN], a2[INET_ADDRSTRLEN];
 	const char *missing = NULL;
-	struct vqchar_stats st;
+	struct vqchar_net_stats st;
 	struct vqnet *n;
 	int count = 3, c, ret, sock, i, ok = 0, rx_ok = 0;
 
@@ -97,14 +98,14 @@ int main(int argc, char **argv)
 		       missing, strerror(-ret));
 		return 2;
 	}
-	ret = vqnet_open(&cfg, &n, why, sizeof(why));
+	ret = vqnet_open(&cfg, &n);
 	if (ret) {
-		printf("vhost_net: set-up failed: %s\n", why);
+		printf("vhost_net: set-up failed: %s\n", strerror(-ret));
 		return 1;
 	}
 	printf("Created an RX and a TX queue (%u entries, %s memory) and tap %s;\n"
-	       "  two vhost-net instances now move frames between them and the tap.\n",
-	       vqchar_queue_num(n->q[VQNET_TX]),
+	       "  one vhost-net instance now moves frames between them and the tap.\n",
+	       vqchar_queue_num(vqchar_net_queue(n->net, 0, VQCHAR_NET_TX)),
 	       cfg.backend == VQCHAR_BACKEND_KERNEL ? "/dev/vqchar kernel" : "anonymous",
 	       n->ifname);
 
@@ -159,7 +160,6 @@ int main(int argc, char **argv)
 	vqnet_tx_complete(n);
 
 	/* RX: the stack sends, the ring receives. */
-	vqnet_rx_fill(n);
 	for (i = 0; i < count; i++) {
 		struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(RING_PORT),
 					  .sin_addr.s_addr = peer };
@@ -192,7 +192,6 @@ int main(int argc, char **argv)
 				}
 				vqnet_rx_release(n, &f);
 			}
-			vqnet_rx_fill(n);
 			if (!got)
 				vqnet_wait(n, VQNET_READY_RX, -1, 100);
 		}
@@ -201,13 +200,14 @@ int main(int argc, char **argv)
 	}
 	close(sock);
 
-	if (!vqchar_get_stats(n->q[VQNET_TX], &st))
-		printf("TX ring: %llu chains offered, %llu kicks sent, %llu kicks vhost suppressed.\n",
-		       (unsigned long long)st.offered, (unsigned long long)st.kicks,
-		       (unsigned long long)st.kicks_suppressed);
-	if (!vqchar_get_stats(n->q[VQNET_RX], &st))
-		printf("RX ring: %llu receive buffers offered, %llu frames taken.\n",
-		       (unsigned long long)st.offered, (unsigned long long)st.taken);
+	if (!vqchar_net_get_stats(n->net, 0, &st)) {
+		printf("TX ring: %llu frames sent with %llu kicks; vhost called %llu times.\n",
+		       (unsigned long long)st.tx_packets, (unsigned long long)st.tx_kicks,
+		       (unsigned long long)st.tx_calls);
+		printf("RX ring: %llu frames received in %llu buffers; vhost called %llu times.\n",
+		       (unsigned long long)st.rx_packets, (unsigned long long)st.rx_buffers,
+		       (unsigned long long)st.rx_calls);
+	}
 	printf("%s: %d of %d frames went out and %d of %d came back intact.\n",
 	       ok == count && rx_ok == count ? "OK" : "FAILED", ok, count, rx_ok, count);
 out:

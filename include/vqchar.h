@@ -64,7 +64,18 @@ extern "C" {
  * @dev_fd: with VQCHAR_PARAMS_DEV_FD: an open /dev/vqchar to create the
  *	queue in (the library duplicates it); without, a new context is opened
  * @flags: VQCHAR_PARAMS_*
+ * @poll_usecs: kernel backend, in-kernel devices: how long the device
+ *	polls the available ring before it sleeps (create.poll_usecs); the
+ *	kernel refuses more than its max_poll_usecs with -EINVAL.  Must be 0
+ *	for anon.
+ * @io_base: the I/O address of the pool's first byte: descriptors carry
+ *	io_base + pool offset (queues with disjoint ranges can share one
+ *	vhost memory table).  io_base + pool size must fit in
+ *	64 bits, as the kernel requires (-EINVAL).
  * @reserved: must be 0
+ *
+ * Offsets 0-35 are as in libvqchar 1.0; @poll_usecs and @io_base took
+ * the first three words of its reserved[5], so the size is unchanged.
  */
 struct vqchar_params {
 	uint32_t backend;
@@ -75,7 +86,9 @@ struct vqchar_params {
 	uint32_t device;
 	int32_t dev_fd;
 	uint32_t flags;
-	uint32_t reserved[5];
+	uint32_t poll_usecs;
+	uint64_t io_base;
+	uint32_t reserved[2];
 };
 
 /*
@@ -188,8 +201,12 @@ void vqchar_queue_ring_offsets(const struct vqchar_queue *q, struct vqchar_ring_
 void *vqchar_queue_desc(const struct vqchar_queue *q);
 void *vqchar_queue_avail(const struct vqchar_queue *q);
 void *vqchar_queue_used(const struct vqchar_queue *q);
-/* The pool: its base (I/O address 0), its size in bytes, its buffers. */
+/* The pool: its base (I/O address io_base), its size in bytes, its buffers. */
 void *vqchar_queue_pool(const struct vqchar_queue *q);
+/* The I/O address of the pool's first byte (struct vqchar_params.io_base). */
+uint64_t vqchar_queue_io_base(const struct vqchar_queue *q);
+/* Kernel backend: the queue's poll budget in microseconds; 0 otherwise. */
+uint32_t vqchar_queue_poll_usecs(const struct vqchar_queue *q);
 uint64_t vqchar_queue_pool_size(const struct vqchar_queue *q);
 uint32_t vqchar_queue_buf_size(const struct vqchar_queue *q);
 uint32_t vqchar_queue_buf_count(const struct vqchar_queue *q);
@@ -201,7 +218,8 @@ uint32_t vqchar_queue_buf_count(const struct vqchar_queue *q);
  * @desc_user_addr: process address of the descriptor table
  * @avail_user_addr: process address of the available ring
  * @used_user_addr: process address of the used ring
- * @pool_user_addr: process address of the pool, whose I/O address is 0
+ * @pool_user_addr: process address of the pool, whose I/O address is
+ *	vqchar_queue_io_base() (guest_phys_addr of its memory region)
  * @pool_size: memory region size for VHOST_SET_MEM_TABLE
  * @features: VQCHAR_F_*, which are the virtio ring feature bits
  */

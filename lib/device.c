@@ -74,7 +74,8 @@ int vqchar_dev_pop(struct vqchar_queue *q, struct vqchar_dev_chain *c, struct io
 
 	chain.segs = q->dev_segs;
 	chain.max_segs = max_iov;
-	ret = vq_chain_walk(&q->ring, &(struct vq_pool){ .base = q->pool, .size = q->pool_size },
+	ret = vq_chain_walk(&q->ring, &(struct vq_pool){ .base = q->pool, .size = q->pool_size,
+						  .io_base = q->io_base },
 			    q->features, (uint16_t)head, &chain);
 	if (ret) {
 		ret = vqchar_dev_break(q, (unsigned int)-ret, chain.error_index);

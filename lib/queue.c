@@ -34,14 +34,20 @@ struct vqchar_shape {
 	bool can_indirect;
 };
 
-static inline uint64_t vqchar_buf_addr(const struct vqchar_queue *q, uint32_t buf)
+static inline uint64_t vqchar_buf_off(const struct vqchar_queue *q, uint32_t buf)
 {
 	return (uint64_t)buf * q->buf_size;
 }
 
+/* What a descriptor carries: the buffer's I/O address. */
+static inline uint64_t vqchar_buf_addr(const struct vqchar_queue *q, uint32_t buf)
+{
+	return q->io_base + vqchar_buf_off(q, buf);
+}
+
 static inline uint8_t *vqchar_buf_ptr(const struct vqchar_queue *q, uint32_t buf)
 {
-	return q->pool + vqchar_buf_addr(q, buf);
+	return q->pool + vqchar_buf_off(q, buf);
 }
 
 /* The device broke the protocol: stop trusting the ring.  Holds q->lock. */

@@ -250,6 +250,8 @@ static int vqchar_setup_kernel(struct vqchar_queue *q, const struct vqchar_param
 	c.kick_fd = (uint32_t)q->kick_fd;
 	c.call_fd = (uint32_t)q->call_fd;
 	c.err_fd = (uint32_t)q->err_fd;
+	c.io_base = q->io_base;
+	c.poll_usecs = q->poll_usecs;
 	ret = __sys_ioctl(q->dev_fd, VQCHAR_IOC_CREATE_QUEUE, &c);
 	if (ret < 0)
 		return ret;
@@ -272,9 +274,12 @@ static int vqchar_params_valid(const struct vqchar_params *p)
 		return 0;
 	if (p->features & ~VQCHAR_F_ALL)
 		return 0;
+	/* The last pool byte's I/O address must not wrap. */
+	if (p->io_base > UINT64_MAX - (uint64_t)p->buf_count * p->buf_size)
+		return 0;
 	switch (p->backend) {
 	case VQCHAR_BACKEND_ANON:
-		return !p->device && !(p->flags & VQCHAR_PARAMS_DEV_FD);
+		return !p->device && !p->poll_usecs && !(p->flags & VQCHAR_PARAMS_DEV_FD);
 	case VQCHAR_BACKEND_KERNEL:
 		return p->device <= VQCHAR_DEV_MAX;
 	default:
@@ -304,6 +309,8 @@ int vqchar_queue_create(const struct vqchar_params *p, struct vqchar_queue **qp)
 	q->pool_size = pool_size;
 	q->features = p->features;
 	q->device = p->device;
+	q->io_base = p->io_base;
+	q->poll_usecs = p->poll_usecs;
 
 	ret = vqchar_alloc_shadow(q);
 	if (ret)
@@ -378,6 +385,12 @@ int vqchar_queue_attach(int dev_fd, uint32_t queue_id, int kick_fd, int call_fd,
 	q->buf_count = info.buf_count;
 	q->buf_size = info.buf_size;
 	q->pool_size = (uint64_t)info.buf_count * info.buf_size;
+	q->io_base = info.io_base;
+	q->poll_usecs = info.poll_usecs;
+	if (q->io_base > UINT64_MAX - q->pool_size) {
+		ret = -EPROTO;
+		goto fail;
+	}
 	ret = vqchar_map_kernel(q, &info.ring_off, &info.ring, &info.pool);
 	if (ret)
 		goto fail;
@@ -565,6 +578,16 @@ void *vqchar_queue_pool(const struct vqchar_queue *q)
 uint64_t vqchar_queue_pool_size(const struct vqchar_queue *q)
 {
 	return q->pool_size;
+}
+
+uint64_t vqchar_queue_io_base(const struct vqchar_queue *q)
+{
+	return q->io_base;
+}
+
+uint32_t vqchar_queue_poll_usecs(const struct vqchar_queue *q)
+{
+	return q->poll_usecs;
 }
 
 uint32_t vqchar_queue_buf_size(const struct vqchar_queue *q)

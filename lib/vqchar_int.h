@@ -65,6 +65,8 @@ struct vqchar_queue {
 	uint8_t *pool;
 	size_t pool_len;		/* mapped bytes */
 	uint64_t pool_size;		/* buf_count * buf_size: the I/O space */
+	uint64_t io_base;		/* I/O address of pool[0] */
+	uint32_t poll_usecs;
 	uint32_t num;
 	uint32_t buf_count;
 	uint32_t buf_size;

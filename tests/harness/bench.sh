@@ -29,3 +29,5 @@ echo "bench: booting $kver; ${BENCH_ROUNDS:-5} rounds of 8 configurations" >&2
 	"vqchar.rounds=${BENCH_ROUNDS:-5}" "vqchar.chains=${BENCH_CHAINS:-100000}" ||
 	{ echo "bench: the guest did not finish; see $out/bench.console.log" >&2; exit 1; }
 python3 "$here/bench.py" "$out/bench.results.log"
+# The net API against the tun fd (tests/bench/net_run.sh): a guest of its own.
+"$root/tests/bench/net_run.sh"

@@ -102,7 +102,7 @@ TEST_F(params, unknown_flag_refused)
 
 TEST_F(params, reserved_nonzero_refused)
 {
-	self->p.reserved[4] = 1;
+	self->p.reserved[1] = 1;
 	expect_einval(_metadata, &self->p, &self->q);
 }
 

@@ -379,6 +379,117 @@ static int ext_device(int sock)
 	return vqchar_queue_close(q) ? 18 : 0;
 }
 
+static int kernel_queue_io(uint32_t device, uint64_t io_base, uint32_t poll_usecs,
+			   uint64_t features, struct vqchar_queue **q)
+{
+	struct vqchar_params p;
+
+	memset(&p, 0, sizeof(p));
+	p.backend = VQCHAR_BACKEND_KERNEL;
+	p.num = 16;
+	p.buf_count = 32;
+	p.buf_size = 256;
+	p.features = features;
+	p.device = device;
+	p.io_base = io_base;
+	p.poll_usecs = poll_usecs;
+	return vqchar_queue_create(&p, q);
+}
+
+#define KQ_IO_BASE	0x7f0000000000ULL
+
+/* The kernel loopback reads io_base + offset descriptors the library wrote. */
+TEST_F(kq, loopback_with_io_base)
+{
+	struct vqchar_queue *att;
+	struct vq_desc *desc;
+	struct iovec out, in;
+	uint64_t addr;
+	uint32_t len, i;
+	char msg[64];
+	int head, n;
+
+	ASSERT_EQ(0, kernel_queue_io(VQCHAR_DEV_LOOPBACK, KQ_IO_BASE, 0, variant->features,
+				     &self->q));
+	EXPECT_EQ(KQ_IO_BASE, vqchar_queue_io_base(self->q));
+	desc = vqchar_queue_desc(self->q);
+	for (i = 0; i < 100; i++) {
+		n = snprintf(msg, sizeof(msg), "io_base chain %u", i);
+		out = (struct iovec){ msg, (size_t)n };
+		head = vqchar_offer(self->q, &out, 1, 1, VQCHAR_OFFER_NO_INDIRECT);
+		ASSERT_LE(0, head);
+		addr = le64toh(desc[head].addr);
+		EXPECT_LE(KQ_IO_BASE, addr);
+		EXPECT_GT(KQ_IO_BASE + vqchar_queue_pool_size(self->q), addr);
+		ASSERT_EQ(head, vqchar_wait(self->q, 5000, &len)) TH_LOG("chain %u", i);
+		ASSERT_EQ(n, len);
+		ASSERT_EQ(1, vqchar_chain_in(self->q, head, &in, 1));
+		ASSERT_EQ(0, memcmp(in.iov_base, msg, (size_t)n));
+		ASSERT_EQ(0, vqchar_free(self->q, head));
+	}
+
+	/* A second handle learns the base from QUEUE_INFO. */
+	ASSERT_EQ(0, vqchar_queue_attach(vqchar_queue_dev_fd(self->q), vqchar_queue_id(self->q),
+					 -1, -1, -1, &att));
+	EXPECT_EQ(KQ_IO_BASE, vqchar_queue_io_base(att));
+	EXPECT_EQ(0, vqchar_queue_close(att));
+}
+
+TEST_F(kq, io_range_that_wraps_refused)
+{
+	EXPECT_EQ(-EINVAL, kernel_queue_io(VQCHAR_DEV_LOOPBACK, UINT64_MAX - 32 * 256 + 1, 0,
+					   variant->features, &self->q));
+	EXPECT_EQ(NULL, self->q);
+}
+
+static uint32_t max_poll_usecs(void)
+{
+	struct vqchar_version v;
+	int fd = open("/dev/vqchar", O_RDWR | O_CLOEXEC);
+
+	memset(&v, 0, sizeof(v));
+	v.size = sizeof(v);
+	if (fd < 0)
+		return 0;
+	if (ioctl(fd, VQCHAR_IOC_GET_VERSION, &v))
+		v.max_poll_usecs = 0;
+	close(fd);
+	return v.max_poll_usecs;
+}
+
+/*
+ * poll_usecs reaches create.poll_usecs: a kernel without polling
+ * (max_poll_usecs 0) refuses it, one with polling keeps it and says so.
+ */
+TEST_F(kq, poll_usecs_passed_to_kernel)
+{
+	uint32_t max = max_poll_usecs();
+	struct iovec out = { "p", 1 };
+	uint32_t len;
+	int ret, head;
+
+	ret = kernel_queue_io(VQCHAR_DEV_LOOPBACK, 0, 50, variant->features, &self->q);
+	if (!max) {
+		EXPECT_EQ(-EINVAL, ret);
+		EXPECT_EQ(NULL, self->q);
+		return;
+	}
+	if (max < 50) {
+		EXPECT_EQ(0, ret);
+		EXPECT_EQ(0, vqchar_queue_close(self->q));
+		self->q = NULL;
+		ASSERT_EQ(-EINVAL, kernel_queue_io(VQCHAR_DEV_LOOPBACK, 0, max + 1,
+						   variant->features, &self->q));
+		return;
+	}
+	ASSERT_EQ(0, ret);
+	EXPECT_EQ(50, vqchar_queue_poll_usecs(self->q));
+	head = vqchar_offer(self->q, &out, 1, 1, 0);
+	ASSERT_LE(0, head);
+	ASSERT_EQ(head, vqchar_wait(self->q, 5000, &len));
+	EXPECT_EQ(0, vqchar_free(self->q, head));
+}
+
 TEST_F_TIMEOUT(kq, external_device_in_second_process, 120)
 {
 	const uint32_t chains = 2000;

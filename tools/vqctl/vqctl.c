@@ -26,6 +26,7 @@
 #include <sys/ioctl.h>
 
 #include <vqchar.h>
+#include "vqctl_net.h"
 
 #define VQCTL_DEV		"/dev/vqchar"
 #define VQCTL_WAIT_MS		5000	/* no used chain for this long: stalled */
@@ -73,6 +74,7 @@ static void vqctl_help(FILE *f)
 "    vqctl run --device loopback|sink|source [--num N] [--chains N] [--size BYTES]\n"
 "              [--batch N] [--event-idx] [--indirect] [--json] [--quiet]\n"
 "    vqctl info [--json]\n"
+"    vqctl net tx|rx [options]   (vqctl net --help)\n"
 "    vqctl help | --help\n"
 "\n"
 "DESCRIPTION\n"
@@ -859,6 +861,8 @@ int main(int argc, char **argv)
 		return vqctl_run(argc - 1, argv + 1);
 	if (!strcmp(cmd, "info"))
 		return vqctl_info(argc - 1, argv + 1);
+	if (!strcmp(cmd, "net"))
+		return vqctl_net(argc - 1, argv + 1);
 	vqctl_usage_error("unknown command '%s'", cmd);
 	return VQCTL_EXIT_USAGE;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libvqchar queues driven by the kernel's vhost-net (examples/vhost_net.c),
- * with both memory backends.
+ * A tap driven through libvqchar's net API (via examples/vhost_net.c):
+ * the RX and the TX queue on one vhost-net instance, both memory backends.
  *
  * The far end of the tap is the kernel's own IPv4 stack: the debug kernel
  * has no AF_PACKET, so frames are Ethernet/IPv4/UDP and the test talks to
@@ -186,7 +186,6 @@ FIXTURE_SETUP(vhost_net)
 		.features = variant->features,
 	};
 	const char *missing = NULL;
-	char why[200];
 	int ret;
 
 	self->n = NULL;
@@ -195,10 +194,15 @@ FIXTURE_SETUP(vhost_net)
 	if (ret)
 		SKIP(return, "%s: %s (no vhost-net or tun in this kernel)", missing,
 		     strerror(-ret));
-	ret = vqnet_open(&cfg, &self->n, why, sizeof(why));
+	ret = vqnet_open(&cfg, &self->n);
 	ASSERT_EQ(0, ret) {
-		TH_LOG("vqnet_open: %s", why);
+		TH_LOG("vqnet_open: %s", strerror(-ret));
 	}
+	/* Both queues on one vhost-net instance. */
+	ASSERT_EQ(1, vqchar_net_pairs(self->n->net));
+	ASSERT_LE(0, vqchar_net_vhost_fd(self->n->net, 0));
+	ASSERT_NE(vqchar_queue_io_base(vqchar_net_queue(self->n->net, 0, VQCHAR_NET_RX)),
+		  vqchar_queue_io_base(vqchar_net_queue(self->n->net, 0, VQCHAR_NET_TX)));
 	self->local = htonl(0x0a4d0001);	/* 10.77.0.1 */
 	self->peer = htonl(0x0a4d0002);		/* 10.77.0.2 */
 	ret = vqnet_tap_ipv4(self->n, self->local, 24, self->peer, vn_ring_mac);
@@ -400,15 +404,12 @@ static int vn_rx_step(struct __test_metadata *_metadata, FIXTURE_DATA(vhost_net)
 	ASSERT_EQ(0, r) {
 		TH_LOG("rx: vqnet_rx_take: %s", strerror(-r));
 	}
-	r = vqnet_rx_fill(self->n);
-	ASSERT_LE(0, r);
 	return progress;
 }
 
 /*
- * Both directions at once: the two vhost-net instances have a worker
- * each, so TX and RX overlap and the test takes about as long as the
- * slower direction.
+ * Both directions at once, through the one vhost-net worker that serves
+ * both queues.
  */
 TEST_F_TIMEOUT(vhost_net, tx_and_rx, 150)
 {
@@ -418,8 +419,6 @@ TEST_F_TIMEOUT(vhost_net, tx_and_rx, 150)
 
 	memset(&tx, 0, sizeof(tx));
 	memset(&rx, 0, sizeof(rx));
-	r = vqnet_rx_fill(self->n);
-	ASSERT_LT(0, r);
 
 	while (tx.got < VN_FRAMES || rx.got < VN_FRAMES) {
 		unsigned int want = 0;
@@ -441,19 +440,17 @@ TEST_F_TIMEOUT(vhost_net, tx_and_rx, 150)
 		}
 		ASSERT_GT(VN_STALL_MS, vn_now_ms() - idle_since) {
 			TH_LOG("stalled for %d s", VN_STALL_MS / 1000);
-			TH_LOG("tx: %u offered, %u received by the stack, %u with vhost; frame %lld missing",
-			       tx.sent, tx.got, self->n->tx_inflight,
-			       (long long)vn_first_missing(tx.seen));
-			TH_LOG("rx: %u sent by the stack, %u in the RX ring, %u buffers with vhost; frame %lld missing",
-			       rx.sent, rx.got, self->n->rx_posted,
-			       (long long)vn_first_missing(rx.seen));
+			TH_LOG("tx: %u offered, %u received by the stack; frame %lld missing",
+			       tx.sent, tx.got, (long long)vn_first_missing(tx.seen));
+			TH_LOG("rx: %u sent by the stack, %u in the RX ring; frame %lld missing",
+			       rx.sent, rx.got, (long long)vn_first_missing(rx.seen));
 		}
 		if (rx.got < VN_FRAMES)
 			want |= VQNET_READY_RX;
 		if (tx.got < VN_FRAMES && tx.ring_full)
 			want |= VQNET_READY_TX;
 		r = vqnet_wait(self->n, want, tx.got < VN_FRAMES ? self->sock : -1, 1000);
-		ASSERT_LE(0, r) {
+		ASSERT_TRUE(r > 0 || r == -ETIMEDOUT || r == -EAGAIN) {
 			TH_LOG("vqnet_wait: %s (vhost-net reported an error on a ring)",
 			       strerror(-r));
 		}

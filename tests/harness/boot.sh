@@ -24,7 +24,11 @@ initrd=$2
 prefix=$3
 limit=$4
 shift 4
-append="console=ttyS0 panic=-1 oops=panic loglevel=7 $*"
+# Under emulation the guest's timers are slow and uneven: tsc=reliable keeps
+# the TSC as clocksource (else every clock read is an emulated HPET access),
+# no_timer_check skips the IO-APIC timer probe that a loaded host can fail
+# ("IO-APIC + timer doesn't work!" panics).
+append="console=ttyS0 panic=-1 oops=panic loglevel=7 tsc=reliable no_timer_check $*"
 bios=/usr/share/qemu/qboot.rom
 
 qemu_run() {

@@ -47,7 +47,8 @@ build_module() { # NAME KDIR
 		--exclude '*.mod' --exclude '*.mod.c' --exclude '.*.cmd' --exclude modules.order \
 		--exclude Module.symvers \
 		Kbuild kmod common include tests "$dir/"
-	if make -C "$kdir" M="$dir" W=1 modules > "$out/build-$name.log" 2>&1; then
+	# VQCHAR_CANARY=1: the harness, and only it, wants the leak canary.
+	if make -C "$kdir" M="$dir" W=1 VQCHAR_CANARY=1 modules > "$out/build-$name.log" 2>&1; then
 		if grep -qi 'warning' "$out/build-$name.log"; then
 			result FAIL "build/$name/module-W=1-clean" "$(grep -m1 -i 'warning' "$out/build-$name.log")"
 		else
@@ -134,6 +135,30 @@ if [ $stock_ok = 1 ] && [[ $runs == *" stock "* ]]; then
 	guests+=(stock)
 fi
 # --- static checks ------------------------------------------------------
+# --- kmod: sparse (make C=2) on the module, against each kernel built -----
+sparse_module() { # NAME KDIR
+	local name=$1 kdir=$2 dir=$out/sparse-$1 log=$out/sparse-$1.log
+	mkdir -p "$dir"
+	rsync -a --delete Kbuild kmod common include tests "$dir/" --exclude build --exclude '*.o'
+	if ! make -C "$kdir" M="$dir" C=2 modules > "$log" 2>&1; then
+		result FAIL "style/sparse/$name" "see $log"
+	elif grep -qE '(warning|error):' "$log"; then
+		result FAIL "style/sparse/$name" "$(grep -m1 -E '(warning|error):' "$log")"
+	else
+		result PASS "style/sparse/$name"
+	fi
+}
+if [ $debug_ok = 1 ]; then
+	sparse_module debug "$ksrc_kdir"
+	# That build is a plain one, as a user's make on a kmemleak kernel.
+	if [ -e "$out/sparse-debug/tests/harness/canary/vqchar_leak_canary.ko" ]; then
+		result FAIL build/debug/no-leak-canary-unless-asked "a plain build made the canary"
+	else
+		result PASS build/debug/no-leak-canary-unless-asked
+	fi
+fi
+[ $stock_ok = 1 ] && sparse_module stock "/usr/src/linux-headers-$stock_kver"
+# --- end kmod: sparse -----------------------------------------------------
 # The harness's own verdicts: report.py decides what passed.
 python3 "$here/report_test.py" > "$out/report_test.log" 2>&1
 python3 "$here/report.py" tap harness/report.py "$out/report_test.log" "$results"

@@ -8,6 +8,7 @@ packages=(
 	build-essential make gcc bc flex bison libelf-dev libssl-dev dwarves
 	cpio xz-utils python3 kmod libkmod-dev valgrind rsync
 	qemu-system-x86 busybox-static
+	sparse
 	linux-source-6.12 linux-image-amd64 linux-headers-amd64
 )
 

@@ -6,11 +6,11 @@
 # "N passed, N failed, N skipped"; exit status 1 on any failure.
 # Results: build/check/results.tap; guest logs: build/check/*.log.
 #
-# VQCHAR_RUNS (default "host debug stock") picks the runs and
+# VQCHAR_RUNS (default "host debug stock stock612 rt") picks the runs and
 # VQCHAR_VM_TESTS (shell globs, e.g. "vqchar_ioctl lib_*") the guest test
 # programs, for a quicker loop while developing; CI always runs everything.
 set -uo pipefail
-runs=" ${VQCHAR_RUNS:-host debug stock} "
+runs=" ${VQCHAR_RUNS:-host debug stock stock612 rt} "
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 here=$root/tests/harness
@@ -89,6 +89,23 @@ if [ -n "$b2" ]; then
 	cat "$out/status-stock"
 fi
 
+# --- kmod: Debian's 6.12 kernel and its PREEMPT_RT flavour -----------------
+# Guests "stock612" and "rt" beside the 6.1 "stock" one: the module built
+# with W=1 against each one's headers, the same userspace suite inside.
+extra_guests=()
+for flavour in 6.12:stock612 6.12-rt:rt; do
+	run=${flavour#*:}
+	[[ $runs == *" $run "* ]] || continue
+	if ! kver=$("$here/stock-kernel.sh" "${flavour%%:*}"); then
+		result FAIL "build/$run/module" "no ${flavour%%:*} kernel with headers installed"
+		continue
+	fi
+	build_module "$run" "/usr/src/linux-headers-$kver" > "$out/status-$run" &&
+		extra_guests+=("$run:$kver")
+	cat "$out/status-$run"
+done
+# --- end kmod: 6.12 builds ------------------------------------------------
+
 # --- host tests and guests, side by side ---------------------------------
 # The three runs are independent; they run at once and are reported in a
 # fixed order once all have ended.
@@ -134,6 +151,15 @@ if [ $stock_ok = 1 ] && [[ $runs == *" stock "* ]]; then
 	guest_start stock "/boot/vmlinuz-$stock_kver" "$out/stock.cpio" "${VQCHAR_STOCK_TIMEOUT:-900}" 10
 	guests+=(stock)
 fi
+# --- kmod: 6.12 guests ------------------------------------------------------
+for g in "${extra_guests[@]}"; do
+	run=${g%%:*}
+	kver=${g#*:}
+	"$here/initramfs.sh" "$out/$run.cpio" "$out/kmod-$run" --deps "$kver" "${guest_bins[@]}" "${vm_tests[@]}"
+	guest_start "$run" "/boot/vmlinuz-$kver" "$out/$run.cpio" "${VQCHAR_STOCK_TIMEOUT:-1500}" 10
+	guests+=("$run")
+done
+# --- end kmod: 6.12 guests --------------------------------------------------
 # --- static checks ------------------------------------------------------
 # --- kmod: sparse (make C=2) on the module, against each kernel built -----
 sparse_module() { # NAME KDIR

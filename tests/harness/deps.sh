@@ -10,6 +10,8 @@ packages=(
 	qemu-system-x86 busybox-static
 	sparse
 	linux-source-6.12 linux-image-amd64 linux-headers-amd64
+	linux-image-6.12-amd64 linux-headers-6.12-amd64
+	linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64
 )
 
 missing=()

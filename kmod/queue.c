@@ -396,26 +396,31 @@ enum vqchar_run vqchar_queue_run(struct vqchar_queue *q, bool poll)
 		done++;
 	}
 
+	/*
+	 * The snapshot first, then the ring: a driver that sees the used
+	 * entries in the ring finds them in STATUS and STATS too.
+	 */
+	spin_lock(&q->stat_lock);
+	q->st.chains += done;
+	q->st.bytes_read += bytes_read;
+	q->st.bytes_written += bytes_written;
+	q->st.avail = q->last_avail;
+	q->st.used = q->used_idx;
+	spin_unlock(&q->stat_lock);
 	if (done) {
 		vq_dev_used_publish(r, q->used_idx);
 		call = vq_dev_should_call(r, q->features, used_start, q->used_idx);
-		if (call && q->call)
-			vqchar_eventfd_signal(q->call);
-	}
-	spin_lock(&q->stat_lock);
-	if (done) {
-		q->st.chains += done;
-		q->st.bytes_read += bytes_read;
-		q->st.bytes_written += bytes_written;
+		/* Counted before the call, for the driver it wakes. */
+		spin_lock(&q->stat_lock);
 		q->st.batches++;
 		if (call)
 			q->st.calls++;
 		else
 			q->st.calls_suppressed++;
+		spin_unlock(&q->stat_lock);
+		if (call && q->call)
+			vqchar_eventfd_signal(q->call);
 	}
-	q->st.avail = q->last_avail;
-	q->st.used = q->used_idx;
-	spin_unlock(&q->stat_lock);
 	/* Published above: the driver woken by the error sees those chains. */
 	if (broke && q->err)
 		vqchar_eventfd_signal(q->err);

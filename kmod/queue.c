@@ -101,12 +101,20 @@ static int vqchar_worker_fn(void *data);
 static int vqchar_queue_start_worker(struct vqchar_queue *q)
 {
 	struct task_struct *t;
+	bool same_cgroups;
 	int ret;
 
 	t = kthread_create(vqchar_worker_fn, q, "vqchar-%d", task_pid_nr(current));
 	if (IS_ERR(t))
 		return PTR_ERR(t);
-	ret = cgroup_attach_task_all(current, t);
+	/*
+	 * A creator in kthreadd's cgroups (the root ones) needs no move, and
+	 * a move takes the cgroup locks and may wait for an RCU grace period.
+	 */
+	rcu_read_lock();
+	same_cgroups = task_css_set(current) == task_css_set(t);
+	rcu_read_unlock();
+	ret = same_cgroups ? 0 : cgroup_attach_task_all(current, t);
 	if (ret) {
 		kthread_stop(t);
 		return ret;

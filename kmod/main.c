@@ -31,17 +31,31 @@ static unsigned long max_pool_bytes = 64UL << 20;
 module_param(max_pool_bytes, ulong, 0644);
 MODULE_PARM_DESC(max_pool_bytes, "Largest buffer pool of one queue in bytes (default 64 MiB)");
 
+static unsigned int max_poll_usecs = 10000;
+module_param(max_poll_usecs, uint, 0644);
+MODULE_PARM_DESC(max_poll_usecs,
+		 "Largest poll budget of a queue in microseconds (default 10000, at most 1000000)");
+
+static unsigned long max_locked_bytes;
+module_param(max_locked_bytes, ulong, 0644);
+MODULE_PARM_DESC(max_locked_bytes,
+		 "Ring and pool bytes all queues may hold together (default 0: half the RAM)");
+
 /**
  * struct vqchar_ctx - one open file
  * @lock: protects @queues.  Users of a queue take a reference under it and
  *	drop the lock before they touch the queue; nothing that can fault
  *	on user memory runs under it, so mmap() may take it too.
+ *	Never held while waiting for a queue's lock.
  * @queues: the queues by id
+ * @next_id: where the cyclic search for a free queue id starts, so an id
+ *	is not given again soon after its queue is destroyed
  */
 struct vqchar_ctx {
-	/* Protects @queues, see above. */
+	/* Protects @queues and @next_id, see above. */
 	struct mutex lock;
 	struct xarray queues;
+	u32 next_id;
 };
 
 static u32 vqchar_max_queues(void)
@@ -52,6 +66,20 @@ static u32 vqchar_max_queues(void)
 static u64 vqchar_max_pool_bytes(void)
 {
 	return min_t(u64, READ_ONCE(max_pool_bytes), VQCHAR_MAX_REGION_BYTES);
+}
+
+static u32 vqchar_max_poll_usecs(void)
+{
+	return min_t(u32, READ_ONCE(max_poll_usecs), VQCHAR_POLL_USECS_LIMIT);
+}
+
+static unsigned long vqchar_max_locked_pages(void)
+{
+	unsigned long bytes = READ_ONCE(max_locked_bytes);
+
+	if (!bytes)
+		return totalram_pages() / 2;
+	return bytes >> PAGE_SHIFT;
 }
 
 static struct vqchar_queue *vqchar_queue_get(struct vqchar_ctx *ctx, u32 id)
@@ -114,7 +142,7 @@ static int vqchar_ioctl_version(void __user *uarg)
 	cmd.max_ring_size = VQCHAR_MAX_RING_SIZE;
 	cmd.max_device = VQCHAR_DEV_MAX;
 	cmd.max_chain_segs = VQCHAR_MAX_SEGS;
-	cmd.max_poll_usecs = 0;
+	cmd.max_poll_usecs = vqchar_max_poll_usecs();
 	return vqchar_copy_out(uarg, &cmd, sizeof(cmd), usize);
 }
 
@@ -148,7 +176,7 @@ static int vqchar_queue_attach_fds(struct vqchar_queue *q,
 
 static int vqchar_ioctl_create(struct vqchar_ctx *ctx, void __user *uarg)
 {
-	struct vqchar_queue_params p = { .wq = system_unbound_wq };
+	struct vqchar_queue_params p = {};
 	struct vqchar_queue_create cmd;
 	struct vqchar_queue *q;
 	bool removed = false;
@@ -158,8 +186,10 @@ static int vqchar_ioctl_create(struct vqchar_ctx *ctx, void __user *uarg)
 	ret = vqchar_copy_in(&cmd, sizeof(cmd), sizeof(cmd), uarg, &usize);
 	if (ret)
 		return ret;
-	/* Polling arrives with the owner's worker task; until then none. */
-	if (cmd.flags || cmd.reserved || cmd.poll_usecs)
+	if (cmd.flags || cmd.reserved)
+		return -EINVAL;
+	if (cmd.poll_usecs > vqchar_max_poll_usecs() ||
+	    (cmd.poll_usecs && cmd.device == VQCHAR_DEV_EXTERNAL))
 		return -EINVAL;
 	if (cmd.device != VQCHAR_DEV_EXTERNAL && cmd.kick_fd == VQCHAR_FD_NONE)
 		return -EINVAL;
@@ -171,6 +201,8 @@ static int vqchar_ioctl_create(struct vqchar_ctx *ctx, void __user *uarg)
 	p.buf_size = cmd.buf_size;
 	p.max_pool_bytes = vqchar_max_pool_bytes();
 	p.io_base = cmd.io_base;
+	p.poll_usecs = cmd.poll_usecs;
+	p.max_locked_pages = vqchar_max_locked_pages();
 	q = vqchar_queue_alloc(&p);
 	if (IS_ERR(q))
 		return PTR_ERR(q);
@@ -181,9 +213,9 @@ static int vqchar_ioctl_create(struct vqchar_ctx *ctx, void __user *uarg)
 	}
 
 	mutex_lock(&ctx->lock);
-	ret = xa_alloc(&ctx->queues, &id, q, XA_LIMIT(0, vqchar_max_queues() - 1),
-		       GFP_KERNEL_ACCOUNT);
-	if (ret) {
+	ret = xa_alloc_cyclic(&ctx->queues, &id, q, XA_LIMIT(0, vqchar_max_queues() - 1),
+			      &ctx->next_id, GFP_KERNEL_ACCOUNT);
+	if (ret < 0) {
 		mutex_unlock(&ctx->lock);
 		vqchar_queue_put(q);
 		return ret == -EBUSY ? -ENOSPC : ret;
@@ -326,40 +358,44 @@ static int vqchar_ioctl_status(struct vqchar_ctx *ctx, void __user *uarg)
 }
 
 /*
- * The command without its size: the size encoded by the caller is that of
- * its own struct, which may be older or newer than ours.
+ * Commands match on type, number and direction; the size bits may be
+ * those of any version of the struct (its own size field says which), but
+ * not less than API version 1's.
  */
 #define VQCHAR_IOC_BASE(cmd)	((cmd) & ~_IOC(0, 0, 0, _IOC_SIZEMASK))
+static bool vqchar_ioc_is(unsigned int cmd, unsigned int ioc, size_t min_size)
+{
+	return VQCHAR_IOC_BASE(cmd) == VQCHAR_IOC_BASE(ioc) && _IOC_SIZE(cmd) >= min_size;
+}
 
 static long vqchar_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct vqchar_ctx *ctx = file->private_data;
 	void __user *uarg = (void __user *)arg;
 
-	switch (VQCHAR_IOC_BASE(cmd)) {
-	case VQCHAR_IOC_BASE(VQCHAR_IOC_GET_VERSION):
+	if (vqchar_ioc_is(cmd, VQCHAR_IOC_GET_VERSION, VQCHAR_VERSION_SIZE_V1))
 		return vqchar_ioctl_version(uarg);
-	case VQCHAR_IOC_BASE(VQCHAR_IOC_CREATE_QUEUE):
+	if (vqchar_ioc_is(cmd, VQCHAR_IOC_CREATE_QUEUE, sizeof(struct vqchar_queue_create)))
 		return vqchar_ioctl_create(ctx, uarg);
-	case VQCHAR_IOC_BASE(VQCHAR_IOC_DESTROY_QUEUE):
+	if (vqchar_ioc_is(cmd, VQCHAR_IOC_DESTROY_QUEUE, sizeof(struct vqchar_queue_ref)))
 		return vqchar_ioctl_destroy(ctx, uarg);
-	case VQCHAR_IOC_BASE(VQCHAR_IOC_RESET_QUEUE):
+	if (vqchar_ioc_is(cmd, VQCHAR_IOC_RESET_QUEUE, sizeof(struct vqchar_queue_ref)))
 		return vqchar_ioctl_reset(ctx, uarg);
-	case VQCHAR_IOC_BASE(VQCHAR_IOC_QUEUE_INFO):
+	if (vqchar_ioc_is(cmd, VQCHAR_IOC_QUEUE_INFO, VQCHAR_INFO_SIZE_V1))
 		return vqchar_ioctl_info(ctx, uarg);
-	case VQCHAR_IOC_BASE(VQCHAR_IOC_QUEUE_STATS):
+	if (vqchar_ioc_is(cmd, VQCHAR_IOC_QUEUE_STATS, VQCHAR_STATS_SIZE_V1))
 		return vqchar_ioctl_stats(ctx, uarg);
-	case VQCHAR_IOC_BASE(VQCHAR_IOC_QUEUE_STATUS):
+	if (vqchar_ioc_is(cmd, VQCHAR_IOC_QUEUE_STATUS, VQCHAR_STATUS_SIZE_V1))
 		return vqchar_ioctl_status(ctx, uarg);
-	default:
-		return -ENOIOCTLCMD;
-	}
+	return -ENOIOCTLCMD;
 }
 
 /*
  * Map a queue region, or part of it starting at any of its pages, shared
  * and never executable.  Pages are inserted now and hold references, so
- * the mapping stays valid after the queue or the file is gone.
+ * the mapping stays valid after its queue is destroyed.  The vma holds the
+ * file, so release (and with it the end of every queue) waits for the last
+ * munmap as well as the last close.
  */
 static int vqchar_mmap(struct file *file, struct vm_area_struct *vma)
 {
@@ -405,7 +441,10 @@ static int vqchar_release(struct inode *inode, struct file *file)
 	struct vqchar_queue *q;
 	unsigned long id;
 
-	/* The last reference to the file: nobody else can reach @ctx. */
+	/*
+	 * The last reference to the file, the last close and the last
+	 * munmap (each vma holds the file): nobody else can reach @ctx.
+	 */
 	xa_for_each(&ctx->queues, id, q) {
 		xa_erase(&ctx->queues, id);
 		vqchar_queue_stop(q);
@@ -425,6 +464,7 @@ static void vqchar_show_fdinfo(struct seq_file *m, struct file *file)
 	struct vqchar_queue *q;
 	unsigned long id;
 
+	/* The snapshots take only the queues' stat_lock: never a long wait. */
 	mutex_lock(&ctx->lock);
 	xa_for_each(&ctx->queues, id, q) {
 		vqchar_queue_get_stats(q, &s);
@@ -435,8 +475,8 @@ static void vqchar_show_fdinfo(struct seq_file *m, struct file *file)
 		seq_printf(m, "  avail=%u used=%u chains=%llu bytes_read=%llu bytes_written=%llu\n",
 			   st.last_avail_idx, st.used_idx, s.chains, s.bytes_read,
 			   s.bytes_written);
-		seq_printf(m, "  kicks=%llu calls=%llu calls_suppressed=%llu batches=%llu errors=%llu\n",
-			   s.kicks, s.calls, s.calls_suppressed, s.batches, s.errors);
+		seq_printf(m, "  kicks=%llu calls=%llu calls_suppressed=%llu batches=%llu errors=%llu polled=%llu\n",
+			   s.kicks, s.calls, s.calls_suppressed, s.batches, s.errors, s.polled);
 	}
 	mutex_unlock(&ctx->lock);
 }

@@ -11,17 +11,19 @@
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
-#include <linux/workqueue.h>
 #include <linux/vqchar.h>
 
 #include "vq_split.h"
 
-/* Chains one worker run consumes before it requeues itself. */
+/* Chains one batch consumes before the worker publishes them. */
 #define VQCHAR_BATCH		64
-/* Bytes one worker run copies before it requeues itself. */
+/* Bytes one batch copies before the worker publishes them. */
 #define VQCHAR_BATCH_BYTES	(16ULL << 20)
+/* The largest poll budget the module allows at all (1 s). */
+#define VQCHAR_POLL_USECS_LIMIT	1000000
 /* Segments of one chain a device takes (UIO_MAXIOV, as vhost). */
 #define VQCHAR_MAX_SEGS		VQCHAR_MAX_CHAIN_SEGS
 
@@ -39,7 +41,7 @@
  * struct vqchar_mem - pages shared between the kernel and userspace
  * @pages: the pages, each allocated alone so mappings can hold them
  * @nr_pages: entries in @pages
- * @vaddr: the pages mapped contiguously in the kernel (vmap)
+ * @vaddr: the pages mapped contiguously in the kernel (vmap), or NULL
  * @size: @nr_pages * PAGE_SIZE
  */
 struct vqchar_mem {
@@ -49,7 +51,7 @@ struct vqchar_mem {
 	size_t size;
 };
 
-int vqchar_mem_alloc(struct vqchar_mem *m, u64 bytes);
+int vqchar_mem_alloc(struct vqchar_mem *m, u64 bytes, bool kmap);
 void vqchar_mem_free(struct vqchar_mem *m);
 int vqchar_mem_mmap(const struct vqchar_mem *m, struct vm_area_struct *vma,
 		    unsigned long first_page);
@@ -66,7 +68,8 @@ int vqchar_mmap_decode(unsigned long pgoff, u32 *queue_id, u32 *region,
  * @buf_size: bytes per buffer
  * @max_pool_bytes: the largest pool allowed
  * @io_base: I/O address of the pool's first byte
- * @wq: the workqueue the device's worker runs on
+ * @poll_usecs: how long the worker polls a dry ring before it sleeps
+ * @max_locked_pages: pages all queues of the module may hold together
  */
 struct vqchar_queue_params {
 	u32 num;
@@ -76,7 +79,8 @@ struct vqchar_queue_params {
 	u32 buf_size;
 	u64 max_pool_bytes;
 	u64 io_base;
-	struct workqueue_struct *wq;
+	u32 poll_usecs;
+	unsigned long max_locked_pages;
 };
 
 /**
@@ -91,12 +95,18 @@ struct vqchar_queue_params {
  * @buf_size: bytes per buffer
  * @pool_bytes: @buf_count * @buf_size, the I/O address space descriptors use
  * @io_base: I/O address of the pool's first byte
+ * @poll_usecs: poll budget of the worker, 0 for none
  * @off: ring layout
  * @ring_mem: the ring region
- * @pool_mem: the pool region
+ * @pool_mem: the pool region (not mapped in the kernel for external queues)
  * @vr: the ring's fields in @ring_mem
- * @wq: where @work runs
- * @work: the device's worker, vqchar_queue_work()
+ * @user: the creator's user, charged @locked_pages; NULL when not charged
+ *	(CAP_IPC_LOCK)
+ * @locked_pages: ring and pool pages charged to the module-wide limit
+ * @worker: the device's worker task, made a member of the creator's
+ *	cgroups so they see and limit its CPU time; NULL for external queues
+ * @worker_flags: VQCHAR_WORKER_PENDING: a kick arrived since the worker
+ *	last looked at the ring
  * @kick_file: the kick eventfd, or NULL
  * @kick_wqh: the wait queue @kick_wait is on, NULL while unhooked
  * @kick_wait: our entry on the kick eventfd's wait queue
@@ -108,24 +118,25 @@ struct vqchar_queue_params {
  *	zero a device busy with a huge chain gives up early.  Read without
  *	@lock.  Stop never gives its count back, so a reset racing with
  *	destroy cannot end destroy's cancel.
- * @lock: serialises the device side of the ring: the worker, reset and
- *	readers of the fields below.  Nests inside vqchar_ctx.lock.
+ * @lock: serialises the device side of the ring: the worker and reset.
+ *	Only they take it, and both make the other give it up soon (reset
+ *	raises @cancel, which the device checks every VQCHAR_CHUNK bytes),
+ *	so nobody waits behind a long chain.  Nests inside nothing.
  * @segs: scratch segments for vq_chain_walk(), VQCHAR_MAX_SEGS entries
  * @last_avail: next available ring position the device reads
  * @used_idx: the device's used index
  * @seq: chains consumed since create or reset (source pattern)
- * @broken: a ring error stopped the device until reset
- * @error: VQCHAR_ERR_* that broke the queue
- * @error_index: descriptor index or avail position of @error
- * @error_flags: VQCHAR_ERROR_F_* qualifying @error_index
- * @error_head: head of the chain that broke the queue
- * @chains: see struct vqchar_queue_stats, as the following
- * @bytes_read: bytes read from readable segments
- * @bytes_written: bytes written into writable segments
- * @calls: calls the device decided to send
- * @calls_suppressed: calls the driver suppressed
- * @batches: worker runs that consumed at least one chain
- * @errors: times the queue broke
+ * @broken: a ring error stopped the device until reset; written under
+ *	both @lock and @stat_lock
+ * @stat_lock: the snapshot below, which readers (STATS, STATUS, fdinfo)
+ *	take instead of @lock: the worker updates it once per batch
+ * @st: the statistics, as struct vqchar_queue_stats
+ * @st.avail: @last_avail as of the last batch
+ * @st.used: @used_idx as of the last batch
+ * @st.error: VQCHAR_ERR_* that broke the queue
+ * @st.error_index: descriptor index or avail position of @st.error
+ * @st.error_flags: VQCHAR_ERROR_F_* qualifying @st.error_index
+ * @st.error_head: head of the chain that broke the queue
  */
 struct vqchar_queue {
 	struct kref ref;
@@ -138,13 +149,16 @@ struct vqchar_queue {
 	u32 buf_size;
 	u64 pool_bytes;
 	u64 io_base;
+	u32 poll_usecs;
 	struct vqchar_ring_offsets off;
 	struct vqchar_mem ring_mem;
 	struct vqchar_mem pool_mem;
 	struct vq_ring vr;
+	struct user_struct *user;
+	unsigned long locked_pages;
 
-	struct workqueue_struct *wq;
-	struct work_struct work;
+	struct task_struct *worker;
+	unsigned long worker_flags;
 	struct file *kick_file;
 	wait_queue_head_t *kick_wqh;
 	wait_queue_entry_t kick_wait;
@@ -161,25 +175,42 @@ struct vqchar_queue {
 	u16 used_idx;
 	u32 seq;
 	bool broken;
-	u32 error;
-	u32 error_index;
-	u32 error_flags;
-	u32 error_head;
-	u64 chains;
-	u64 bytes_read;
-	u64 bytes_written;
-	u64 calls;
-	u64 calls_suppressed;
-	u64 batches;
-	u64 errors;
+
+	/* The readers' snapshot, see above. */
+	spinlock_t stat_lock;
+	struct {
+		u64 chains;
+		u64 bytes_read;
+		u64 bytes_written;
+		u64 calls;
+		u64 calls_suppressed;
+		u64 batches;
+		u64 errors;
+		u64 polled;
+		u16 avail;
+		u16 used;
+		u32 error;
+		u32 error_index;
+		u32 error_flags;
+		u32 error_head;
+	} st;
 };
+
+#define VQCHAR_WORKER_PENDING	0
 
 struct vqchar_queue *vqchar_queue_alloc(const struct vqchar_queue_params *p);
 void vqchar_queue_start(struct vqchar_queue *q);
 void vqchar_queue_stop(struct vqchar_queue *q);
 void vqchar_queue_put(struct vqchar_queue *q);
 void vqchar_queue_reset(struct vqchar_queue *q);
-bool vqchar_queue_run(struct vqchar_queue *q);
+/* What vqchar_queue_run() left for the worker to do. */
+enum vqchar_run {
+	VQCHAR_RUN_IDLE,	/* ring empty (kicks on), broken or cancelled */
+	VQCHAR_RUN_MORE,	/* the batch ended with chains left */
+	VQCHAR_RUN_DRY,		/* ring empty, kicks still off: poll it */
+};
+
+enum vqchar_run vqchar_queue_run(struct vqchar_queue *q, bool poll);
 void vqchar_queue_get_stats(struct vqchar_queue *q, struct vqchar_queue_stats *s);
 void vqchar_queue_get_status(struct vqchar_queue *q, struct vqchar_queue_status *s);
 void vqchar_queue_get_info(const struct vqchar_queue *q, struct vqchar_queue_info *info);

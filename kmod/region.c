@@ -2,8 +2,9 @@
 /*
  * Memory shared with userspace: page arrays mapped into the kernel with
  * vmap() and into processes with vm_insert_pages(), as io_uring/memmap.c
- * does.  Each mapped page holds a reference, so a mapping outlives the
- * queue and the file until it is unmapped.
+ * does.  Each mapped page holds a reference, so a mapping outlives a
+ * destroyed queue until it is unmapped (the file it holds keeps the other
+ * queues alive meanwhile).
  */
 #include <linux/err.h>
 #include <linux/gfp.h>
@@ -19,6 +20,8 @@
  * vqchar_mem_alloc() - allocate zeroed, page-aligned shared memory
  * @m: filled on success
  * @bytes: bytes needed, at least one; rounded up to a page
+ * @kmap: map the pages into the kernel too (@m->vaddr); without it the
+ *	kernel never touches their contents
  *
  * Everything is charged to the caller's memory cgroup.  A caller that is
  * being killed stops early, as vmalloc() does: a large pool is many pages.
@@ -26,7 +29,7 @@
  * Return: 0, -EINVAL for a size out of range, -ENOMEM, or -EINTR when a
  * fatal signal is pending.
  */
-int vqchar_mem_alloc(struct vqchar_mem *m, u64 bytes)
+int vqchar_mem_alloc(struct vqchar_mem *m, u64 bytes, bool kmap)
 {
 	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_NOWARN;
 	unsigned long i, nr;
@@ -50,9 +53,11 @@ int vqchar_mem_alloc(struct vqchar_mem *m, u64 bytes)
 			goto err;
 		cond_resched();
 	}
-	m->vaddr = vmap(m->pages, nr, VM_MAP, PAGE_KERNEL);
-	if (!m->vaddr)
-		goto err;
+	if (kmap) {
+		m->vaddr = vmap(m->pages, nr, VM_MAP, PAGE_KERNEL);
+		if (!m->vaddr)
+			goto err;
+	}
 	m->nr_pages = nr;
 	m->size = nr << PAGE_SHIFT;
 	return 0;
@@ -77,7 +82,8 @@ void vqchar_mem_free(struct vqchar_mem *m)
 
 	if (!m->pages)
 		return;
-	vunmap(m->vaddr);
+	if (m->vaddr)
+		vunmap(m->vaddr);
 	for (i = 0; i < m->nr_pages; i++)
 		put_page(m->pages[i]);
 	kvfree(m->pages);

@@ -24,7 +24,23 @@ initrd=$2
 prefix=$3
 limit=$4
 shift 4
-append="console=ttyS0 panic=-1 oops=panic loglevel=7 $*"
+# Under emulation the guest's timers are slow and uneven: tsc=reliable keeps
+# the TSC as clocksource (else every clock read is an emulated HPET access),
+# no_timer_check skips the IO-APIC timer probe that a loaded host can fail
+# ("IO-APIC + timer doesn't work!" panics).
+# tsc=reliable also turns off the watchdog that would catch a TSC the guest
+# calibrated wrongly (seen: 254 MHz for a 2.6 GHz TSC on a loaded host, so
+# guest time ran ten times fast): give it the host's frequency, which is
+# what a TCG guest's TSC counts at.
+tsc_khz=
+tmp=$(mktemp -d)
+if gcc -O2 -o "$tmp/tsc-khz" "$(dirname "$0")/tsc-khz.c" 2>/dev/null; then
+	tsc_khz=$("$tmp/tsc-khz")
+fi
+rm -rf "$tmp"
+append="console=ttyS0 panic=-1 oops=panic loglevel=7 tsc=reliable no_timer_check"
+[ -n "$tsc_khz" ] && append="$append tsc_early_khz=$tsc_khz"
+append="$append $*"
 bios=/usr/share/qemu/qboot.rom
 
 qemu_run() {

@@ -6,11 +6,11 @@
 # "N passed, N failed, N skipped"; exit status 1 on any failure.
 # Results: build/check/results.tap; guest logs: build/check/*.log.
 #
-# VQCHAR_RUNS (default "host debug stock system") picks the runs and
+# VQCHAR_RUNS (default "host debug stock stock612 rt system") picks the runs and
 # VQCHAR_VM_TESTS (shell globs, e.g. "vqchar_ioctl lib_*") the guest test
 # programs, for a quicker loop while developing; CI always runs everything.
 set -uo pipefail
-runs=" ${VQCHAR_RUNS:-host debug stock system} "
+runs=" ${VQCHAR_RUNS:-host debug stock stock612 rt system} "
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 here=$root/tests/harness
@@ -47,7 +47,8 @@ build_module() { # NAME KDIR
 		--exclude '*.mod' --exclude '*.mod.c' --exclude '.*.cmd' --exclude modules.order \
 		--exclude Module.symvers \
 		Kbuild kmod common include tests "$dir/"
-	if make -C "$kdir" M="$dir" W=1 modules > "$out/build-$name.log" 2>&1; then
+	# VQCHAR_CANARY=1: the harness, and only it, wants the leak canary.
+	if make -C "$kdir" M="$dir" W=1 VQCHAR_CANARY=1 modules > "$out/build-$name.log" 2>&1; then
 		if grep -qi 'warning' "$out/build-$name.log"; then
 			result FAIL "build/$name/module-W=1-clean" "$(grep -m1 -i 'warning' "$out/build-$name.log")"
 		else
@@ -87,6 +88,23 @@ if [ -n "$b2" ]; then
 	wait "$b2" && stock_ok=1
 	cat "$out/status-stock"
 fi
+
+# --- kmod: Debian's 6.12 kernel and its PREEMPT_RT flavour -----------------
+# Guests "stock612" and "rt" beside the 6.1 "stock" one: the module built
+# with W=1 against each one's headers, the same userspace suite inside.
+extra_guests=()
+for flavour in 6.12:stock612 6.12-rt:rt; do
+	run=${flavour#*:}
+	[[ $runs == *" $run "* ]] || continue
+	if ! kver=$("$here/stock-kernel.sh" "${flavour%%:*}"); then
+		result FAIL "build/$run/module" "no ${flavour%%:*} kernel with headers installed"
+		continue
+	fi
+	build_module "$run" "/usr/src/linux-headers-$kver" > "$out/status-$run" &&
+		extra_guests+=("$run:$kver")
+	cat "$out/status-$run"
+done
+# --- end kmod: 6.12 builds ------------------------------------------------
 
 # --- host tests and guests, side by side ---------------------------------
 # The three runs are independent; they run at once and are reported in a
@@ -151,7 +169,40 @@ if [ $stock_ok = 1 ] && [[ $runs == *" stock "* ]]; then
 	guest_start stock "/boot/vmlinuz-$stock_kver" "$out/stock.cpio" "${VQCHAR_STOCK_TIMEOUT:-900}" 10
 	guests+=(stock)
 fi
+# --- kmod: 6.12 guests ------------------------------------------------------
+for g in "${extra_guests[@]}"; do
+	run=${g%%:*}
+	kver=${g#*:}
+	"$here/initramfs.sh" "$out/$run.cpio" "$out/kmod-$run" --deps "$kver" "${guest_bins[@]}" "${vm_tests[@]}"
+	guest_start "$run" "/boot/vmlinuz-$kver" "$out/$run.cpio" "${VQCHAR_STOCK_TIMEOUT:-1500}" 10
+	guests+=("$run")
+done
+# --- end kmod: 6.12 guests --------------------------------------------------
 # --- static checks ------------------------------------------------------
+# --- kmod: sparse (make C=2) on the module, against each kernel built -----
+sparse_module() { # NAME KDIR
+	local name=$1 kdir=$2 dir=$out/sparse-$1 log=$out/sparse-$1.log
+	mkdir -p "$dir"
+	rsync -a --delete Kbuild kmod common include tests "$dir/" --exclude build --exclude '*.o'
+	if ! make -C "$kdir" M="$dir" C=2 modules > "$log" 2>&1; then
+		result FAIL "style/sparse/$name" "see $log"
+	elif grep -qE '(warning|error):' "$log"; then
+		result FAIL "style/sparse/$name" "$(grep -m1 -E '(warning|error):' "$log")"
+	else
+		result PASS "style/sparse/$name"
+	fi
+}
+if [ $debug_ok = 1 ]; then
+	sparse_module debug "$ksrc_kdir"
+	# That build is a plain one, as a user's make on a kmemleak kernel.
+	if [ -e "$out/sparse-debug/tests/harness/canary/vqchar_leak_canary.ko" ]; then
+		result FAIL build/debug/no-leak-canary-unless-asked "a plain build made the canary"
+	else
+		result PASS build/debug/no-leak-canary-unless-asked
+	fi
+fi
+[ $stock_ok = 1 ] && sparse_module stock "/usr/src/linux-headers-$stock_kver"
+# --- end kmod: sparse -----------------------------------------------------
 # The harness's own verdicts: report.py decides what passed.
 python3 "$here/report_test.py" > "$out/report_test.log" 2>&1
 python3 "$here/report.py" tap harness/report.py "$out/report_test.log" "$results"

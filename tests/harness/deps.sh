@@ -9,7 +9,10 @@ packages=(
 	cpio xz-utils python3 kmod libkmod-dev valgrind rsync
 	qemu-system-x86 busybox-static
 	clang libclang-rt-14-dev
+	sparse
 	linux-source-6.12 linux-image-amd64 linux-headers-amd64
+	linux-image-6.12-amd64 linux-headers-6.12-amd64
+	linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64
 	mmdebstrap debhelper dh-dkms lintian qemu-utils e2fsprogs # make deb, system.sh
 )
 

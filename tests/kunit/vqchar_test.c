@@ -8,6 +8,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <kunit/test.h>
+#include <linux/delay.h>
 #include <linux/poll.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -604,7 +605,7 @@ static struct vqchar_queue *vqchar_tq_create(struct kunit *test, u32 device, u64
 		.buf_count = 8,
 		.buf_size = VQCHAR_TQ_BUF,
 		.max_pool_bytes = 1 << 20,
-		.wq = system_unbound_wq,
+		.max_locked_pages = ULONG_MAX,
 	};
 	struct vqchar_tq *tq = test->priv;
 	struct vqchar_queue *q;
@@ -645,14 +646,20 @@ static void vqchar_tq_publish(struct vqchar_tq *tq, u16 head)
 	vq_drv_avail_publish(&tq->q->vr, ++tq->avail);
 }
 
-static bool vqchar_tq_run(struct vqchar_tq *tq)
+static enum vqchar_run vqchar_tq_run_poll(struct vqchar_tq *tq, bool poll)
 {
-	bool more;
+	enum vqchar_run r;
 
 	mutex_lock(&tq->q->lock);
-	more = vqchar_queue_run(tq->q);
+	r = vqchar_queue_run(tq->q, poll);
 	mutex_unlock(&tq->q->lock);
-	return more;
+	return r;
+}
+
+/* True when the batch ended with chains left. */
+static bool vqchar_tq_run(struct vqchar_tq *tq)
+{
+	return vqchar_tq_run_poll(tq, false) == VQCHAR_RUN_MORE;
 }
 
 static u8 *vqchar_tq_pool(struct vqchar_tq *tq)
@@ -977,12 +984,15 @@ static void vqchar_dev_kick_counts_and_runs_worker(struct kunit *test)
 {
 	struct vqchar_tq *tq = test->priv;
 	struct vqchar_queue_stats s;
+	int i;
 
 	vqchar_tq_create(test, VQCHAR_DEV_SINK, 0, 8);
 	vqchar_tq_desc(tq, 0, 0, 10, 0, 0);
 	vqchar_tq_publish(tq, 0);
 	vqchar_kick_wake(&tq->q->kick_wait, 0, 0, poll_to_key(EPOLLIN));
-	flush_work(&tq->q->work);
+	/* The worker is a thread of its own: give it up to 10 s. */
+	for (i = 0; i < 500 && !vqchar_tq_stats(tq).chains; i++)
+		msleep(20);
 	s = vqchar_tq_stats(tq);
 	KUNIT_EXPECT_EQ(test, s.kicks, 1);
 	KUNIT_EXPECT_EQ(test, s.chains, 1);
@@ -995,7 +1005,7 @@ static void vqchar_dev_kick_ignores_other_events(struct kunit *test)
 	vqchar_tq_create(test, VQCHAR_DEV_SINK, 0, 8);
 	vqchar_kick_wake(&tq->q->kick_wait, 0, 0, poll_to_key(EPOLLOUT));
 	KUNIT_EXPECT_EQ(test, vqchar_tq_stats(tq).kicks, 0);
-	KUNIT_EXPECT_FALSE(test, work_pending(&tq->q->work));
+	KUNIT_EXPECT_FALSE(test, test_bit(VQCHAR_WORKER_PENDING, &tq->q->worker_flags));
 }
 
 static void vqchar_dev_kick_on_external_only_counts(struct kunit *test)
@@ -1005,7 +1015,7 @@ static void vqchar_dev_kick_on_external_only_counts(struct kunit *test)
 	vqchar_tq_create(test, VQCHAR_DEV_EXTERNAL, 0, 8);
 	vqchar_kick_wake(&tq->q->kick_wait, 0, 0, poll_to_key(EPOLLIN));
 	KUNIT_EXPECT_EQ(test, vqchar_tq_stats(tq).kicks, 1);
-	KUNIT_EXPECT_FALSE(test, work_pending(&tq->q->work));
+	KUNIT_EXPECT_NULL(test, tq->q->worker);
 }
 
 /*
@@ -1125,7 +1135,7 @@ static int vqchar_alloc_error(u32 num, u32 device, u64 features, u32 buf_count,
 		.buf_count = buf_count,
 		.buf_size = buf_size,
 		.max_pool_bytes = max_pool,
-		.wq = system_unbound_wq,
+		.max_locked_pages = ULONG_MAX,
 	};
 	struct vqchar_queue *q = vqchar_queue_alloc(&p);
 
@@ -1337,6 +1347,7 @@ static void vqchar_queue_reset_zeroes_ring_and_indices(struct kunit *test)
 static void vqchar_queue_stop_waits_for_queued_work(struct kunit *test)
 {
 	struct vqchar_tq *tq = test->priv;
+	u64 chains;
 	int i;
 
 	vqchar_tq_create(test, VQCHAR_DEV_SINK, 0, 256);
@@ -1345,9 +1356,102 @@ static void vqchar_queue_stop_waits_for_queued_work(struct kunit *test)
 		vqchar_tq_publish(tq, 0);
 	vqchar_kick_wake(&tq->q->kick_wait, 0, 0, poll_to_key(EPOLLIN));
 	vqchar_queue_stop(tq->q);
-	KUNIT_EXPECT_FALSE(test, work_pending(&tq->q->work));
-	KUNIT_EXPECT_FALSE(test, work_busy(&tq->q->work));
+	KUNIT_EXPECT_NULL(test, tq->q->worker);
+	/* The worker has exited: nothing moves the ring any more. */
+	chains = vqchar_tq_stats(tq).chains;
+	msleep(50);
+	KUNIT_EXPECT_EQ(test, vqchar_tq_stats(tq).chains, chains);
 	/* Freed by the exit handler while nothing can run. */
+}
+
+/* The worker joins the creator's cgroups, so it is a task of its own. */
+static void vqchar_queue_in_kernel_device_has_worker_task(struct kunit *test)
+{
+	struct vqchar_tq *tq = test->priv;
+
+	vqchar_tq_create(test, VQCHAR_DEV_LOOPBACK, 0, 8);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, tq->q->worker);
+	KUNIT_EXPECT_TRUE(test, tq->q->worker->flags & PF_KTHREAD);
+}
+
+/* An external queue's pool is never touched by the kernel (issue item 10). */
+static void vqchar_queue_external_has_no_kernel_map_or_worker(struct kunit *test)
+{
+	struct vqchar_tq *tq = test->priv;
+
+	vqchar_tq_create(test, VQCHAR_DEV_EXTERNAL, 0, 256);
+	KUNIT_EXPECT_NULL(test, tq->q->pool_mem.vaddr);
+	KUNIT_EXPECT_NULL(test, tq->q->segs);
+	KUNIT_EXPECT_NULL(test, tq->q->worker);
+	KUNIT_EXPECT_NOT_NULL(test, tq->q->pool_mem.pages);
+}
+
+static struct vqchar_queue *vqchar_limit_alloc(unsigned long max_locked_pages)
+{
+	struct vqchar_queue_params p = {
+		.num = 8,
+		.device = VQCHAR_DEV_EXTERNAL,
+		.buf_count = 4,
+		.buf_size = PAGE_SIZE,
+		.max_pool_bytes = 1 << 20,
+		.max_locked_pages = max_locked_pages,
+	};
+
+	return vqchar_queue_alloc(&p);
+}
+
+/* One page of ring and four of pool: the module-wide limit counts both. */
+static void vqchar_queue_module_limit_refuses_with_edquot(struct kunit *test)
+{
+	unsigned long limit = atomic_long_read(&vqchar_locked_pages) + 5;
+	struct vqchar_queue *a, *b;
+
+	a = vqchar_limit_alloc(limit);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, a);
+	b = vqchar_limit_alloc(limit);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(b), -EDQUOT);
+	if (!IS_ERR(b))
+		vqchar_queue_put(b);
+	vqchar_queue_put(a);
+	/* Freeing gave the pages back. */
+	b = vqchar_limit_alloc(limit);
+	KUNIT_EXPECT_FALSE(test, IS_ERR(b));
+	if (!IS_ERR(b))
+		vqchar_queue_put(b);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&vqchar_locked_pages), limit - 5);
+}
+
+/* A polling worker finds the ring dry and leaves kicks off for its poll. */
+static void vqchar_dev_poll_keeps_kicks_off_when_dry(struct kunit *test)
+{
+	struct vqchar_tq *tq = test->priv;
+
+	vqchar_tq_create(test, VQCHAR_DEV_SINK, 0, 8);
+	vqchar_tq_desc(tq, 0, 0, 1, 0, 0);
+	vqchar_tq_publish(tq, 0);
+	KUNIT_EXPECT_EQ(test, vqchar_tq_run_poll(tq, true), VQCHAR_RUN_DRY);
+	KUNIT_EXPECT_EQ(test, vqchar_tq_stats(tq).chains, 1);
+	KUNIT_EXPECT_FALSE(test, vq_drv_should_kick(&tq->q->vr, 0, 1, 2));
+	/* Without polling the same dry ring turns kicks back on. */
+	KUNIT_EXPECT_EQ(test, vqchar_tq_run_poll(tq, false), VQCHAR_RUN_IDLE);
+	KUNIT_EXPECT_TRUE(test, vq_drv_should_kick(&tq->q->vr, 0, 1, 2));
+}
+
+/* STATUS follows the batches without the queue's lock. */
+static void vqchar_queue_status_needs_no_queue_lock(struct kunit *test)
+{
+	struct vqchar_tq *tq = test->priv;
+	struct vqchar_queue_status st;
+
+	vqchar_tq_create(test, VQCHAR_DEV_SINK, 0, 8);
+	vqchar_tq_desc(tq, 0, 0, 1, 0, 0);
+	vqchar_tq_publish(tq, 0);
+	vqchar_tq_run(tq);
+	mutex_lock(&tq->q->lock);
+	vqchar_queue_get_status(tq->q, &st);
+	mutex_unlock(&tq->q->lock);
+	KUNIT_EXPECT_EQ(test, st.last_avail_idx, 1);
+	KUNIT_EXPECT_EQ(test, st.used_idx, 1);
 }
 
 /*
@@ -1413,9 +1517,9 @@ static void vqchar_queue_mem_alloc_rejects_bad_sizes(struct kunit *test)
 {
 	struct vqchar_mem m;
 
-	KUNIT_EXPECT_EQ(test, vqchar_mem_alloc(&m, 0), -EINVAL);
-	KUNIT_EXPECT_EQ(test, vqchar_mem_alloc(&m, VQCHAR_MAX_REGION_BYTES + 1), -EINVAL);
-	KUNIT_ASSERT_EQ(test, vqchar_mem_alloc(&m, PAGE_SIZE + 1), 0);
+	KUNIT_EXPECT_EQ(test, vqchar_mem_alloc(&m, 0, true), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vqchar_mem_alloc(&m, VQCHAR_MAX_REGION_BYTES + 1, true), -EINVAL);
+	KUNIT_ASSERT_EQ(test, vqchar_mem_alloc(&m, PAGE_SIZE + 1, true), 0);
 	KUNIT_EXPECT_EQ(test, m.nr_pages, 2);
 	KUNIT_EXPECT_EQ(test, m.size, 2 * PAGE_SIZE);
 	vqchar_mem_free(&m);
@@ -1432,7 +1536,7 @@ static void vqchar_queue_mem_alloc_stops_on_fatal_signal(struct kunit *test)
 	allow_signal(SIGKILL);
 	send_sig(SIGKILL, current, 1);
 	KUNIT_ASSERT_TRUE(test, fatal_signal_pending(current));
-	ret = vqchar_mem_alloc(&m, 16 * PAGE_SIZE);
+	ret = vqchar_mem_alloc(&m, 16 * PAGE_SIZE, true);
 	flush_signals(current);
 	disallow_signal(SIGKILL);
 	KUNIT_EXPECT_EQ(test, ret, -EINTR);
@@ -1458,6 +1562,11 @@ static struct kunit_case vqchar_queue_cases[] = {
 	KUNIT_CASE(vqchar_queue_reset_recovers_broken_queue),
 	KUNIT_CASE(vqchar_queue_reset_zeroes_ring_and_indices),
 	KUNIT_CASE(vqchar_queue_stop_waits_for_queued_work),
+	KUNIT_CASE(vqchar_queue_in_kernel_device_has_worker_task),
+	KUNIT_CASE(vqchar_queue_external_has_no_kernel_map_or_worker),
+	KUNIT_CASE(vqchar_queue_module_limit_refuses_with_edquot),
+	KUNIT_CASE(vqchar_queue_status_needs_no_queue_lock),
+	KUNIT_CASE(vqchar_dev_poll_keeps_kicks_off_when_dry),
 	KUNIT_CASE(vqchar_queue_reset_keeps_stop_cancel),
 	KUNIT_CASE(vqchar_queue_mmap_offset_round_trips),
 	KUNIT_CASE(vqchar_queue_mmap_offset_fits_32bit_mmap2),

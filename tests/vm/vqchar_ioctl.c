@@ -348,7 +348,9 @@ CREATE_REFUSED(create_features_all_plus_one, EINVAL,
 	       c.features = VQCHAR_F_ALL | (1ULL << 33))
 CREATE_REFUSED(create_reserved, EINVAL, c.reserved = 1)
 CREATE_REFUSED(create_reserved_top_bit, EINVAL, c.reserved = 1U << 31)
-CREATE_REFUSED(create_io_base_overflows, EINVAL, c.io_base = ~0ULL)
+/* The pool's end, io_base + buf_count * buf_size, one past 2^64. */
+CREATE_REFUSED(create_io_base_overflows, EINVAL,
+	       c.io_base = ~0ULL - (uint64_t)BUF_COUNT * BUF_SIZE + 2)
 CREATE_REFUSED(create_kick_none_loopback, EINVAL, c.kick_fd = VQCHAR_FD_NONE)
 CREATE_REFUSED(create_kick_none_sink, EINVAL,
 	       (c.kick_fd = VQCHAR_FD_NONE, c.device = VQCHAR_DEV_SINK))

@@ -166,4 +166,48 @@ TEST_F(memcg, other_cgroup_not_charged)
 	close(kick);
 }
 
+#define EXT_FILES	2
+#define EXT_PER_FILE	64
+#define EXT_NUM		256
+
+/*
+ * An external queue costs its ring (rounded up to a page) and its pool,
+ * plus a small struct: the kernel keeps no device scratch and no kernel
+ * mapping of the pool for it.  Averaged over many queues so that the
+ * memcg's per-CPU charge batches (64 pages a CPU) hardly count.
+ */
+TEST_F(memcg, external_queue_costs_ring_and_pool)
+{
+	long long before, during, per_queue, bound;
+	struct vqchar_queue_create c;
+	int fds[EXT_FILES], f, i, n = 0;
+	long pg = vqt_page_size();
+	uint32_t ring_bytes = 0;
+
+	before = read_ll(self->current);
+	ASSERT_LE(0, before);
+	for (f = 0; f < EXT_FILES; f++) {
+		fds[f] = vqt_open();
+		ASSERT_LE(0, fds[f]);
+		for (i = 0; i < EXT_PER_FILE; i++) {
+			vqt_create_args(&c, EXT_NUM, VQCHAR_DEV_EXTERNAL, 0, 1, (uint32_t)pg,
+					-1, -1, -1);
+			if (vqt_ioctl(fds[f], VQCHAR_IOC_CREATE_QUEUE, &c))
+				break;
+			ring_bytes = c.ring_off.ring_bytes;
+			n++;
+		}
+	}
+	ASSERT_LT(EXT_PER_FILE, n);
+	during = read_ll(self->current);
+	per_queue = (during - before) / n;
+	/* The spec's ring plus a page, the pool page, 1 KiB of struct. */
+	bound = ring_bytes + pg + pg + 1024 + 2LL * 64 * pg / n;
+	TH_LOG("%d external queues (num %d, ring %u bytes): %lld bytes each, bound %lld",
+	       n, EXT_NUM, ring_bytes, per_queue, bound);
+	EXPECT_GE(bound, per_queue);
+	for (f = 0; f < EXT_FILES; f++)
+		close(fds[f]);
+}
+
 TEST_HARNESS_MAIN

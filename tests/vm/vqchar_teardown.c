@@ -75,17 +75,25 @@ static void check_alive(struct __test_metadata *_metadata)
 	close(fd);
 }
 
-TEST_F(td, close_mid_batch)
+/*
+ * close() is not teardown while mappings hold the file (io_uring's
+ * model, see the uapi header): the queue keeps working after close.
+ */
+TEST_F(td, close_keeps_queue_while_mapped)
 {
 	struct vqt_queue q;
+	uint16_t old;
 
 	ASSERT_EQ(0, load_queue(self->fd, &q));
+	ASSERT_EQ(BIG_NUM / 2, vqt_wait_used(&q, BIG_NUM / 2));
+	q.last_used += BIG_NUM / 2;
 	close(self->fd);
 	self->fd = -1;
-	/* The mappings outlive the file; the device stopped at some point. */
-	vqt_sleep_ms(50);
-	TH_LOG("used idx %u at close", le16_to_cpu(*q.r.used_idx));
-	q.pool[0] ^= 1;
+	/* A chain made available after close is still consumed. */
+	old = q.avail_idx;
+	vq_drv_avail_fill(&q.r, q.avail_idx++, 0);
+	ASSERT_EQ(0, vqt_publish(&q, old));
+	EXPECT_EQ(1, vqt_wait_used(&q, 1));
 	vqt_queue_unmap(&q);
 	vqt_queue_close_fds(&q);
 	check_alive(_metadata);
@@ -103,20 +111,48 @@ TEST_F(td, close_mid_batch_unmapped)
 	check_alive(_metadata);
 }
 
-TEST_F(td, close_mid_batch_keep_kicking)
+/*
+ * The last munmap after close is the teardown: chains left available and
+ * kicked afterwards are never consumed (no call), and the kick eventfd
+ * is unhooked.
+ */
+TEST_F(td, close_then_unmap_ends_queue)
 {
 	struct vqt_queue q;
 	int i;
 
-	ASSERT_EQ(0, load_queue(self->fd, &q));
+	ASSERT_EQ(0, vqt_queue_create(self->fd, &q, 8, VQCHAR_DEV_LOOPBACK, 0, 2, 64));
+	vq_drv_desc_write(&q.r, 0, 0, 64, VQ_DESC_F_NEXT, 1);
+	vq_drv_desc_write(&q.r, 1, 64, 64, VQ_DESC_F_WRITE, 0);
+	/* Available, not kicked: only a live device would take it. */
+	vq_drv_avail_fill(&q.r, q.avail_idx++, 0);
+	vq_drv_avail_publish(&q.r, q.avail_idx);
 	close(self->fd);
 	self->fd = -1;
-	/* The kernel must have unhooked the kick eventfd. */
+	vqt_queue_unmap(&q);
 	for (i = 0; i < 1000; i++)
 		ASSERT_EQ(0, vqt_signal(q.kick));
-	vqt_queue_unmap(&q);
+	EXPECT_EQ(0, vqt_wait_eventfd(q.call, 300));
 	vqt_queue_close_fds(&q);
 	check_alive(_metadata);
+}
+
+/* The same check while the mapping is alive shows the kick would work. */
+TEST_F(td, close_with_mapping_then_kick_is_consumed)
+{
+	struct vqt_queue q;
+
+	ASSERT_EQ(0, vqt_queue_create(self->fd, &q, 8, VQCHAR_DEV_LOOPBACK, 0, 2, 64));
+	vq_drv_desc_write(&q.r, 0, 0, 64, VQ_DESC_F_NEXT, 1);
+	vq_drv_desc_write(&q.r, 1, 64, 64, VQ_DESC_F_WRITE, 0);
+	vq_drv_avail_fill(&q.r, q.avail_idx++, 0);
+	vq_drv_avail_publish(&q.r, q.avail_idx);
+	close(self->fd);
+	self->fd = -1;
+	ASSERT_EQ(0, vqt_signal(q.kick));
+	EXPECT_LT(0, vqt_wait_eventfd(q.call, VQT_TIMEOUT_MS));
+	vqt_queue_unmap(&q);
+	vqt_queue_close_fds(&q);
 }
 
 TEST_F(td, destroy_mid_batch)

@@ -18,6 +18,57 @@
  * fields are refused with EINVAL, unknown ioctls with ENOTTY, a bad
  * pointer with EFAULT, a queue id that names no queue of this file with
  * ENOENT, and a create beyond the file's queue limit with ENOSPC.
+ *
+ * Commands are matched on their type, number and direction; the size bits
+ * may be those of any version of the struct (the struct's own size field
+ * is what counts) but not less than the struct's API version 1 size.  A
+ * command with another direction or a smaller size gets ENOTTY.
+ *
+ * Lifetime.  A queue lives until it is destroyed or its file is released.
+ * As with io_uring, each mmap() of a queue region holds the file, so
+ * close() alone is not teardown while mappings exist (in this process or
+ * a child that inherited them): the queues, their kick hooks and device
+ * workers go on until the last close() *and* the last munmap() of the
+ * file.  Use DESTROY_QUEUE for an immediate stop; mappings of a destroyed
+ * queue stay valid (its pages are freed at munmap) but it consumes no more.
+ *
+ * Queue ids are handed out cyclically: a destroyed queue's id is not
+ * given again until the ids above it were used, so a stale id or mmap
+ * offset gets ENOENT / EINVAL instead of reaching a newer queue.
+ *
+ * Resources.  An in-kernel device runs in a kernel thread of its own that
+ * joins every cgroup of the creating task, so its CPU time is charged to,
+ * and limited by, the creator's cgroups (as vhost's workers).  Ring and
+ * pool pages count against the creating user's RLIMIT_MEMLOCK unless the
+ * creator has CAP_IPC_LOCK (as io_uring's registered buffers), and
+ * against the module-wide max_locked_bytes parameter; all allocations are
+ * charged to the creator's memory cgroup.
+ *
+ * CREATE_QUEUE errors, in addition to the above:
+ *	EINVAL	bad num, device, features, buf_count, buf_size, io_base
+ *		range or poll_usecs; a pool (buf_count * buf_size) above
+ *		max_pool_bytes; no kick_fd for an in-kernel device; an fd
+ *		that is not an eventfd
+ *	EBADF	kick_fd, call_fd or err_fd is not an open descriptor
+ *	ENOMEM	the pages would pass the user's RLIMIT_MEMLOCK (without
+ *		CAP_IPC_LOCK), or the kernel is out of memory
+ *	EDQUOT	the pages would pass the module's max_locked_bytes
+ *	EINTR	the caller was killed while the pool was allocated
+ *	any error of joining the caller's cgroups (e.g. EAGAIN from the pids
+ *	controller's limit)
+ *
+ * mmap() errors: EINVAL for a mapping that is not MAP_SHARED, an offset
+ * that names no region of a queue of this file, or a range that runs past
+ * the region; EPERM for PROT_EXEC.  Mappings are never executable:
+ * mprotect() to PROT_EXEC fails with EACCES; growing one with mremap()
+ * fails with EFAULT.
+ *
+ * Descriptors.  A descriptor's [addr, addr + len) must lie in
+ * [io_base, io_base + buf_count * buf_size): the pool bound is the
+ * buffers, not the region's length rounded up to a page.  A zero-length
+ * descriptor is valid anywhere in that range, its end included, and moves
+ * nothing.  Only the NEXT, WRITE and INDIRECT flag bits are interpreted;
+ * other bits are ignored.
  */
 #ifndef _UAPI_LINUX_VQCHAR_H
 #define _UAPI_LINUX_VQCHAR_H
@@ -143,8 +194,8 @@ struct vqchar_ring_offsets {
  * @max_chain_segs: out, most segments of one chain an in-kernel device
  *	takes (VQCHAR_MAX_CHAIN_SEGS); longer chains break the queue with
  *	VQCHAR_ERR_CHAIN_TOO_LONG (since API version 2)
- * @max_poll_usecs: out, largest poll_usecs a queue may be created with
- *	(since API version 2)
+ * @max_poll_usecs: out, largest poll_usecs a queue may be created with,
+ *	the module's max_poll_usecs parameter (since API version 2)
  */
 struct vqchar_version {
 	__u32 size;
@@ -174,7 +225,8 @@ struct vqchar_version {
  * @call_fd: in, eventfd the kernel signals when its device published used
  *	entries, or VQCHAR_FD_NONE
  * @err_fd: in, eventfd signalled when the queue becomes broken, or
- *	VQCHAR_FD_NONE
+ *	VQCHAR_FD_NONE; signalled after the chains consumed before the bad
+ *	one are published in the used ring
  * @queue_id: out, the queue's id inside this open file
  * @ring_off: out, layout of the ring region
  * @ring: out, the ring region
@@ -186,7 +238,12 @@ struct vqchar_version {
  * @poll_usecs: in-kernel devices only: after the available ring runs dry
  *	the device keeps polling it for up to this many microseconds before
  *	it re-enables kicks and sleeps (vhost-net's busyloop_timeout, io_uring's
- *	sq_thread_idle); 0 sleeps at once.  At most max_poll_usecs (EINVAL).
+ *	sq_thread_idle); 0 sleeps at once.  At most max_poll_usecs, and 0
+ *	for VQCHAR_DEV_EXTERNAL (EINVAL).  While the device polls, kicks
+ *	stay disabled in the ring (no notify flag / avail_event), so a driver
+ *	that honours them makes no kick; QUEUE_STATS.polled counts the
+ *	times polling found new chains.  The budget is wall time spent by
+ *	the worker, charged to the creator's cgroup like all device work.
  * @reserved: must be 0
  *
  * The eventfds come from userspace, as with vhost's VHOST_SET_VRING_KICK:
@@ -225,7 +282,8 @@ struct vqchar_queue_create {
  *
  * Destroy removes the queue; existing mappings stay valid until munmap.
  * Reset stops the device, zeroes the ring, clears the broken state and the
- * device's indices, so the driver can start again from index 0.
+ * device's indices, so the driver can start again from index 0.  Reset
+ * keeps the statistics (QUEUE_STATS counts from create).
  */
 struct vqchar_queue_ref {
 	__u32 size;
@@ -289,6 +347,10 @@ struct vqchar_queue_info {
  * @errors: out, times the queue became broken
  * @polled: out, times a polling device found new chains without a kick
  *	(API version 2)
+ *
+ * The counters, and QUEUE_STATUS's indices, are those after the device's
+ * last finished batch: reading them never waits for a device that is busy
+ * with a long chain.
  */
 struct vqchar_queue_stats {
 	__u32 size;
@@ -315,7 +377,12 @@ struct vqchar_queue_stats {
  * @queue_id: in, the queue
  * @status: out, VQCHAR_STATUS_*
  * @error: out, VQCHAR_ERR_* that broke the queue, else VQCHAR_ERR_NONE
- * @error_index: out, the descriptor index or avail idx involved
+ * @error_index: out, what error names: the device's last_avail_idx for
+ *	VQCHAR_ERR_AVAIL_IDX; the avail ring position (free-running, not
+ *	masked) of the bad entry for VQCHAR_ERR_HEAD_INDEX; the bad next
+ *	index for VQCHAR_ERR_DESC_INDEX; for the other errors the descriptor
+ *	that caused it.  Descriptor indices are of the ring's table, or of
+ *	the indirect table when error_flags has VQCHAR_ERROR_F_INDIRECT.
  * @last_avail_idx: out, the device's next avail ring position
  * @used_idx: out, the device's used idx
  * @error_flags: out, VQCHAR_ERROR_F_* qualifying error_index (API version 2)

@@ -38,7 +38,10 @@ if gcc -O2 -o "$tmp/tsc-khz" "$(dirname "$0")/tsc-khz.c" 2>/dev/null; then
 	tsc_khz=$("$tmp/tsc-khz")
 fi
 rm -rf "$tmp"
+# An emulated CPU can lose the host CPU for seconds: stall and lockup
+# detectors wait 60 s (real lockups last for ever and are still caught).
 append="console=ttyS0 panic=-1 oops=panic loglevel=7 tsc=reliable no_timer_check"
+append="$append rcupdate.rcu_cpu_stall_timeout=60 watchdog_thresh=30"
 [ -n "$tsc_khz" ] && append="$append tsc_early_khz=$tsc_khz"
 append="$append $*"
 bios=/usr/share/qemu/qboot.rom

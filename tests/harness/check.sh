@@ -19,6 +19,9 @@ results=$out/results.txt
 cd "$root"
 rm -rf "$out"
 mkdir -p "$out"
+# Guests wait for a free slot (slot.sh) so they do not starve each other.
+export VQCHAR_SLOT_DIR=$out/slots
+mkdir -p "$VQCHAR_SLOT_DIR"
 : > "$results"
 
 say() { echo "check: $*" >&2; }
@@ -154,7 +157,7 @@ done
 guest_start() { # RUN KERNEL INITRD TIMEOUT NICENESS
 	say "booting the $1 kernel"
 	# shellcheck disable=SC2086
-	nice -n "$5" "$here/boot.sh" "$2" "$3" "$out/$1" "$4" ${VQCHAR_GUEST_ENV:-} &
+	nice -n "$5" "$here/slot.sh" "$here/boot.sh" "$2" "$3" "$out/$1" "$4" ${VQCHAR_GUEST_ENV:-} &
 	pids+=($!)
 }
 

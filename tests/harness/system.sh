@@ -84,10 +84,10 @@ boot() { # KVER TAG
 	local kver=$1 tag=$2 log=$out/system-$2
 	qemu-img create -q -f qcow2 -F raw -b "$image/root.img" "$log.qcow2"
 	: > "$log.results.log"
-	timeout --foreground -k 5 "$limit" qemu-system-x86_64 \
+	"$here/slot.sh" timeout --foreground -k 5 "$limit" qemu-system-x86_64 \
 		-machine q35,accel=tcg -cpu max -smp 2 -m 1536 \
 		-kernel "$image/vmlinuz-$kver" -initrd "$image/initrd.img-$kver" \
-		-append "root=/dev/vda rw console=ttyS0 tsc=reliable no_timer_check panic=-1 systemd.show_status=0" \
+		-append "root=/dev/vda rw console=ttyS0 tsc=reliable no_timer_check rcupdate.rcu_cpu_stall_timeout=60 watchdog_thresh=30 panic=-1 systemd.show_status=0" \
 		-drive file="$log.qcow2",if=virtio,format=qcow2,cache=unsafe \
 		-drive file="$out/system-disk.img",if=virtio,format=raw,readonly=on \
 		-nic none -display none -monitor none -no-reboot \

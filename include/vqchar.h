@@ -50,7 +50,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/uio.h>
-#include <linux/vqchar.h>
+#include <vqchar/vqchar_uapi.h>
 
 #ifdef __cplusplus
 extern "C" {

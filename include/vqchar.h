@@ -27,12 +27,22 @@
  * negative errno value on failure.  errno is never used to report errors
  * and may be clobbered.  The library never aborts and has no global state.
  *
- * Thread safety, unless a function says otherwise: driver calls on one
- * queue serialise on a per-queue mutex and may be made from any thread;
- * device calls serialise on a second, separate mutex, so one thread can be
- * the driver and another the device of the same queue.  Accessors of
- * values fixed at setup are lock-free.  vqchar_queue_close() must not race
- * with any other call on the queue.
+ * Threading model, chosen when the queue is created:
+ *  - shared (the default): driver calls on one queue serialise on a
+ *    per-queue mutex and may be made from any thread; device calls
+ *    serialise on a second, separate mutex, so one thread can be the
+ *    driver and another the device of the same queue.
+ *  - single issuer (VQCHAR_PARAMS_SINGLE_ISSUER, as io_uring's
+ *    IORING_SETUP_SINGLE_ISSUER): one thread at a time makes the driver
+ *    calls and one thread (possibly another) the device calls.  Offers,
+ *    takes, frees, pops, pushes and notifies then take no lock and enter
+ *    the kernel only to kick or call.
+ * In both modes: several threads may block in the waiting calls at once
+ * (shared mode), each is woken by what it waits for; blocked offers are
+ * served in call order; a broken queue (either side, or the err eventfd)
+ * fails every blocked call with -EIO; vqchar_queue_shutdown() fails them
+ * with -ESHUTDOWN, from any thread.  Accessors of values fixed at setup
+ * and vqchar_get_stats() are lock-free.
  */
 #ifndef LIBVQCHAR_H
 #define LIBVQCHAR_H
@@ -40,7 +50,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/uio.h>
-#include <linux/vqchar.h>
+#include <vqchar/vqchar_uapi.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -52,6 +62,15 @@ extern "C" {
 
 /* struct vqchar_params.flags */
 #define VQCHAR_PARAMS_DEV_FD	(1U << 0)	/* kernel: use @dev_fd */
+/* One driver thread and one device thread: no locks on the hot path. */
+#define VQCHAR_PARAMS_SINGLE_ISSUER (1U << 1)
+
+/* The library's version: compile time, and vqchar_version() at run time. */
+#define LIBVQCHAR_VERSION_MAJOR	1
+#define LIBVQCHAR_VERSION_MINOR	1
+#define LIBVQCHAR_VERSION_PATCH	0
+#define LIBVQCHAR_VERSION \
+	(LIBVQCHAR_VERSION_MAJOR * 10000 + LIBVQCHAR_VERSION_MINOR * 100 + LIBVQCHAR_VERSION_PATCH)
 
 /**
  * struct vqchar_params - what vqchar_queue_create() builds
@@ -149,14 +168,39 @@ int vqchar_queue_attach(int dev_fd, uint32_t queue_id, int kick_fd, int call_fd,
 			int err_fd, struct vqchar_queue **qp);
 
 /**
+ * vqchar_version() - the version of the library running
+ *
+ * Return: LIBVQCHAR_VERSION of the library the program was linked with
+ * at run time (compare with the macro it was compiled with).
+ */
+int vqchar_version(void);
+
+/**
+ * vqchar_queue_shutdown() - wake and fail every blocked call, for good
+ * @q: the queue
+ *
+ * Every call blocked in vqchar_wait_used(), vqchar_wait(), an offer with
+ * VQCHAR_OFFER_WAIT or vqchar_dev_wait() returns -ESHUTDOWN, and so do
+ * later offers and waits.  Nothing is released: takes, frees and the
+ * device calls still work, so the owner can drain; vqchar_queue_close()
+ * releases.
+ *
+ * Return: 0 or -errno (the wake eventfd could not be written).
+ * Thread safety: any thread, at any time before vqchar_queue_close().
+ */
+int vqchar_queue_shutdown(struct vqchar_queue *q);
+
+/**
  * vqchar_queue_close() - destroy (if created here) and release a queue
  * @q: the queue, or NULL
  *
- * Unmaps the ring and pool, closes the library's descriptors and frees
- * @q, even when a step fails.
+ * Shuts the queue down (vqchar_queue_shutdown()), waits until every
+ * blocked call has returned, then unmaps the ring and pool, closes the
+ * library's descriptors and frees @q, even when a step fails.
  *
  * Return: 0, or the first error met.
- * Thread safety: no other call on @q may be in progress or follow.
+ * Thread safety: other threads may be blocked in the waiting calls (they
+ * return -ESHUTDOWN); no other call may be in progress or follow.
  */
 int vqchar_queue_close(struct vqchar_queue *q);
 
@@ -268,13 +312,35 @@ void vqchar_queue_ring_addrs(const struct vqchar_queue *q, struct vqchar_ring_ad
  * VQCHAR_OFFER_NO_KICK is given.  Chains offered from several threads
  * reach the device in the order the calls took the queue lock.
  *
+ * With VQCHAR_F_INDIRECT_DESC a chain goes indirect when it is long (or
+ * longer than the free descriptors) and a pool buffer is left for the
+ * table, else direct if that fits.  Blocked offers (VQCHAR_OFFER_WAIT)
+ * are served in call order; while one is blocked, later offers queue
+ * behind it, or fail with -ENOSPC without VQCHAR_OFFER_WAIT.
+ *
  * Return: the chain's head (>= 0); -ENOSPC when the table or the pool is
- * full (without VQCHAR_OFFER_WAIT); -E2BIG when the chain can never fit;
- * -EINVAL for an empty chain or bad flags; -EPERM on an attached queue;
- * -EIO when the queue is broken.
+ * full (without VQCHAR_OFFER_WAIT); -E2BIG when the chain fits neither
+ * direct nor indirect even in an empty queue; -EINVAL for an empty chain
+ * or bad flags; -EPERM on an attached queue; -EIO when the queue is
+ * broken (also while blocked); -ESHUTDOWN after vqchar_queue_shutdown().
+ * A kick that could not be written (-errno of write(2)) is returned
+ * although the chain was offered: it comes back through the takes, and
+ * vqchar_kick() tries the kick again.  Not counted in stats.kicks.
+ * Thread safety: per the queue's mode.  On a single-issuer queue nothing
+ * frees room while the issuer blocks, so VQCHAR_OFFER_WAIT ends only by
+ * a break or a shutdown.
  */
 int vqchar_offer(struct vqchar_queue *q, const struct iovec *out, unsigned int out_cnt,
 		 unsigned int in_bufs, unsigned int flags);
+
+/**
+ * vqchar_offer_timeout() - vqchar_offer() with VQCHAR_OFFER_WAIT, timed
+ * @timeout_ms: as poll(): -1 forever, 0 do not wait
+ *
+ * Return: as vqchar_offer(), or -ETIMEDOUT.
+ */
+int vqchar_offer_timeout(struct vqchar_queue *q, const struct iovec *out, unsigned int out_cnt,
+			 unsigned int in_bufs, unsigned int flags, int timeout_ms);
 
 /**
  * struct vqchar_chain_req - one chain of vqchar_offer_batch()
@@ -381,15 +447,23 @@ int vqchar_take_batch(struct vqchar_queue *q, struct vqchar_used *used, unsigned
  * @q: the queue
  * @timeout_ms: as poll(): -1 forever, 0 do not wait
  *
- * Enables calls (re-checking the used ring afterwards, so that none is
- * lost) and polls the call and err eventfds.
+ * Returns at once when chains are pending.  Otherwise arms calls just
+ * before sleeping (re-checking the used ring afterwards, so that none is
+ * lost) and polls the call and err eventfds; when the last waiter leaves,
+ * calls are disarmed again (virtqueue_enable_cb_prepare() /
+ * virtqueue_disable_cb()), so a busy queue is not signalled per chain.
+ * Several threads may wait at once: each returns once chains are pending.
  *
  * Return: the number pending (> 0), -ETIMEDOUT, -EIO when the queue is
- * broken (locally or signalled on the err eventfd), or -errno.
+ * broken (locally or signalled on the err eventfd), -ESHUTDOWN, or -errno.
  */
 int vqchar_wait_used(struct vqchar_queue *q, int timeout_ms);
 
-/* vqchar_wait_used() then vqchar_take().  Return: the head or -errno. */
+/*
+ * vqchar_wait_used() then vqchar_take(), waiting again (within the same
+ * timeout) when another thread took the chain first.  Return: the head or
+ * -errno as vqchar_wait_used().
+ */
 int vqchar_wait(struct vqchar_queue *q, int timeout_ms, uint32_t *len);
 
 /**
@@ -470,7 +544,7 @@ struct vqchar_stats {
 	uint64_t dev_calls_suppressed;
 };
 
-/* A snapshot of the counters (takes both locks).  0 or -errno. */
+/* A snapshot of the counters, lock-free from any thread.  0 or -errno. */
 int vqchar_get_stats(struct vqchar_queue *q, struct vqchar_stats *st);
 
 /*
@@ -553,9 +627,11 @@ int vqchar_dev_disable_kicks(struct vqchar_queue *q);
  * @q: the queue
  * @timeout_ms: as poll()
  *
- * Enables kicks, re-checks, and polls the kick eventfd.
+ * Enables kicks, re-checks, and polls the kick eventfd.  Several threads
+ * may wait at once.
  *
- * Return: the number available (> 0), -ETIMEDOUT, -EIO when broken.
+ * Return: the number available (> 0), -ETIMEDOUT, -EIO when broken
+ * (either side: the err eventfd fired), -ESHUTDOWN.
  */
 int vqchar_dev_wait(struct vqchar_queue *q, int timeout_ms);
 

@@ -23,6 +23,12 @@ static int vqchar_dev_break(struct vqchar_queue *q, unsigned int err, uint32_t i
 	q->dev_err_index = index;
 	if (q->err_fd >= 0)
 		__sys_eventfd_signal(q->err_fd);
+	/* Blocked device calls of other threads fail too. */
+	if (q->dev_waiters) {
+		pthread_cond_broadcast(&q->dev_ev);
+		if (q->dev_polling)
+			__sys_eventfd_signal(q->dev_wake_fd);
+	}
 	return -EIO;
 }
 
@@ -51,7 +57,7 @@ int vqchar_dev_pop(struct vqchar_queue *q, struct vqchar_dev_chain *c, struct io
 	if (!c || !iov || !max_iov || max_iov > VQCHAR_DEV_MAX_IOV)
 		return -EINVAL;
 
-	pthread_mutex_lock(&q->dev_lock);
+	vq_dev_lock(q);
 	last = q->hot.last_avail;
 	if (q->dev_err) {
 		ret = -EIO;
@@ -93,10 +99,10 @@ int vqchar_dev_pop(struct vqchar_queue *q, struct vqchar_dev_chain *c, struct io
 	c->out_bytes = chain.out_bytes;
 	c->in_bytes = chain.in_bytes;
 	__vqchar_store_relaxed(&q->hot.last_avail, (uint16_t)(last + 1));
-	q->st_dev_popped++;
+	VQ_STAT_INC(&q->st_dev_popped);
 	ret = 1;
 out:
-	pthread_mutex_unlock(&q->dev_lock);
+	vq_dev_unlock(q);
 	return ret;
 }
 
@@ -106,15 +112,22 @@ int vqchar_dev_push(struct vqchar_queue *q, unsigned int head, uint32_t len)
 
 	if (head >= q->num)
 		return -EINVAL;
-	pthread_mutex_lock(&q->dev_lock);
+	vq_dev_lock(q);
 	if (q->dev_err) {
 		ret = -EIO;
 	} else {
 		vq_dev_used_fill(&q->ring, q->dev_used_idx, head, len);
 		q->dev_used_idx++;
 		vq_dev_used_publish(&q->ring, q->dev_used_idx);
+		/*
+		 * Half the index space since the last notify: the event index
+		 * comparison could wrap, so the next notify must signal
+		 * (vhost_add_used_n()'s signalled_used_valid).
+		 */
+		if ((uint16_t)(q->dev_used_idx - q->dev_signalled) >= 0x8000)
+			q->dev_signalled_valid = false;
 	}
-	pthread_mutex_unlock(&q->dev_lock);
+	vq_dev_unlock(q);
 	return ret;
 }
 
@@ -123,99 +136,134 @@ int vqchar_dev_notify(struct vqchar_queue *q)
 	uint16_t old, new_idx;
 	int ret = 0;
 
-	pthread_mutex_lock(&q->dev_lock);
+	vq_dev_lock(q);
 	old = q->dev_signalled;
 	new_idx = q->dev_used_idx;
-	if (old == new_idx)
+	if (old == new_idx && q->dev_signalled_valid)
 		goto out;
-	q->dev_signalled = new_idx;
-	if (!vq_dev_should_call(&q->ring, q->features, old, new_idx)) {
-		q->st_dev_calls_suppressed++;
+	if (q->dev_signalled_valid && !vq_dev_should_call(&q->ring, q->features, old, new_idx)) {
+		q->dev_signalled = new_idx;
+		VQ_STAT_INC(&q->st_dev_calls_suppressed);
 		goto out;
 	}
-	q->st_dev_calls++;
 	if (q->call_fd >= 0)
 		ret = __sys_eventfd_signal(q->call_fd);
-	ret = ret ? ret : 1;
+	if (!ret) {
+		q->dev_signalled = new_idx;
+		q->dev_signalled_valid = true;
+		VQ_STAT_INC(&q->st_dev_calls);
+		ret = 1;
+	}
 out:
-	pthread_mutex_unlock(&q->dev_lock);
+	vq_dev_unlock(q);
 	return ret;
 }
 
 int vqchar_dev_enable_kicks(struct vqchar_queue *q)
 {
-	pthread_mutex_lock(&q->dev_lock);
+	vq_dev_lock(q);
 	vq_dev_set_kicks(&q->ring, q->features, true, q->hot.last_avail);
-	pthread_mutex_unlock(&q->dev_lock);
+	vq_dev_unlock(q);
 	return (int)vqchar_dev_avail_pending(q);
 }
 
 int vqchar_dev_disable_kicks(struct vqchar_queue *q)
 {
-	pthread_mutex_lock(&q->dev_lock);
+	vq_dev_lock(q);
 	vq_dev_set_kicks(&q->ring, q->features, false, q->hot.last_avail);
-	pthread_mutex_unlock(&q->dev_lock);
+	vq_dev_unlock(q);
 	return 0;
 }
 
-static int64_t vqchar_dev_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
+/*
+ * As the driver's wait: at most one blocked device call polls the kick,
+ * err and wake eventfds, the others wait on q->dev_ev; every wakeup is
+ * broadcast.  The err eventfd (the driver side or the kernel broke the
+ * queue) fails the wait; it is never drained but by a reset.
+ */
 int vqchar_dev_wait(struct vqchar_queue *q, int timeout_ms)
 {
-	int64_t deadline = timeout_ms > 0 ? vqchar_dev_now_ms() + timeout_ms : 0;
+	int64_t deadline = timeout_ms < 0 ? -1 : __vqchar_now_ms() + timeout_ms;
+	bool err_seen = false;
+	int ret;
 
+	pthread_mutex_lock(&q->dev_lock);
+	q->dev_waiters++;
 	for (;;) {
-		struct pollfd pfd = { .fd = q->kick_fd, .events = POLLIN };
-		unsigned int pending;
-		int wait = timeout_ms, ret;
+		struct pollfd pfd[3] = {
+			{ .fd = q->dev_wake_fd, .events = POLLIN },
+			{ .fd = q->err_fd, .events = POLLIN },
+			{ .fd = q->kick_fd, .events = POLLIN },
+		};
+		int wait = -1;
 
-		if (__atomic_load_n(&q->dev_err, __ATOMIC_RELAXED))
-			return -EIO;
-		pending = vqchar_dev_avail_pending(q);
-		if (!pending)
-			pending = (unsigned int)vqchar_dev_enable_kicks(q);
-		if (pending)
-			return (int)pending;
-
-		if (timeout_ms > 0) {
-			int64_t left = deadline - vqchar_dev_now_ms();
-
-			if (left <= 0)
-				return -ETIMEDOUT;
-			wait = (int)left;
+		if (vq_is_shutdown(q)) {
+			ret = -ESHUTDOWN;
+			break;
 		}
-		if (!timeout_ms)
-			return -ETIMEDOUT;
-		/* Without a kick eventfd, look at the ring every millisecond. */
-		if (q->kick_fd < 0)
-			ret = __sys_poll(NULL, 0, wait < 0 || wait > 1 ? 1 : wait);
-		else
-			ret = __sys_poll(&pfd, 1, wait);
-		if (ret == -EINTR)
+		if (__vqchar_load_rlx(&q->dev_err) || err_seen) {
+			ret = -EIO;
+			break;
+		}
+		ret = (int)vqchar_dev_avail_pending(q);
+		if (ret)
+			break;
+		if (deadline >= 0) {
+			int64_t left = deadline - __vqchar_now_ms();
+
+			if (left <= 0) {
+				ret = -ETIMEDOUT;
+				break;
+			}
+			wait = left > INT32_MAX ? INT32_MAX : (int)left;
+		}
+		if (q->dev_polling) {
+			ret = __vqchar_cond_wait(&q->dev_ev, &q->dev_lock, deadline);
+			if (ret && ret != -ETIMEDOUT)
+				break;
 			continue;
-		if (ret < 0)
-			return ret;
-		if (!ret && q->kick_fd >= 0)
-			return -ETIMEDOUT;
-		if (q->kick_fd >= 0)
-			__sys_eventfd_drain(q->kick_fd);
+		}
+		q->dev_polling = true;
+		vq_dev_set_kicks(&q->ring, q->features, true, q->hot.last_avail);
+		if (vqchar_dev_avail_pending(q)) {
+			q->dev_polling = false;
+			pthread_cond_broadcast(&q->dev_ev);
+			continue;
+		}
+		/* Without a kick eventfd, look at the ring every millisecond. */
+		if (q->kick_fd < 0 && (wait < 0 || wait > 1))
+			wait = 1;
+		pthread_mutex_unlock(&q->dev_lock);
+		ret = __sys_poll(pfd, q->kick_fd < 0 ? 2 : 3, wait);
+		pthread_mutex_lock(&q->dev_lock);
+		q->dev_polling = false;
+		if (ret > 0) {
+			if (pfd[0].revents & POLLIN)
+				__sys_eventfd_drain(q->dev_wake_fd);
+			if (pfd[1].revents & POLLIN)
+				err_seen = true;
+			if (q->kick_fd >= 0 && (pfd[2].revents & POLLIN))
+				__sys_eventfd_drain(q->kick_fd);
+		}
+		pthread_cond_broadcast(&q->dev_ev);
+		if (ret < 0 && ret != -EINTR)
+			break;
 	}
+	q->dev_waiters--;
+	/* Hand the poll on, or tell vqchar_queue_close() the last one left. */
+	pthread_cond_broadcast(&q->dev_ev);
+	pthread_mutex_unlock(&q->dev_lock);
+	return ret;
 }
 
 unsigned int vqchar_dev_error(struct vqchar_queue *q, uint32_t *index)
 {
 	unsigned int err;
 
-	pthread_mutex_lock(&q->dev_lock);
+	vq_dev_lock(q);
 	err = q->dev_err;
 	if (index)
 		*index = q->dev_err_index;
-	pthread_mutex_unlock(&q->dev_lock);
+	vq_dev_unlock(q);
 	return err;
 }

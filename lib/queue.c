@@ -31,7 +31,9 @@ struct vqchar_shape {
 	uint32_t nr_out;	/* out segments */
 	uint32_t nsegs;		/* out + in segments */
 	uint32_t copy_bufs;	/* pool buffers for copied out data */
-	bool can_indirect;
+	uint32_t bufs;		/* pool buffers the library takes (copy + in) */
+	bool can_indirect;	/* fits an indirect table in an empty queue */
+	bool can_direct;	/* fits the descriptor table in an empty queue */
 };
 
 static inline uint64_t vqchar_buf_off(const struct vqchar_queue *q, uint32_t buf)
@@ -50,11 +52,26 @@ static inline uint8_t *vqchar_buf_ptr(const struct vqchar_queue *q, uint32_t buf
 	return q->pool + vqchar_buf_off(q, buf);
 }
 
-/* The device broke the protocol: stop trusting the ring.  Holds q->lock. */
+/* Wake blocked driver calls after a local change.  Holds q->lock (or is the single issuer). */
+static void vqchar_drv_wake(struct vqchar_queue *q)
+{
+	if (!q->waiters)
+		return;
+	pthread_cond_broadcast(&q->ev);
+	if (q->polling)
+		__sys_eventfd_signal(q->wake_fd);
+}
+
+/*
+ * The device broke the protocol: stop trusting the ring, tell whoever
+ * watches the err eventfd (the device side too), fail blocked calls.
+ */
 static int vqchar_set_broken(struct vqchar_queue *q)
 {
+	if (!q->broken && q->err_fd >= 0)
+		__sys_eventfd_signal(q->err_fd);
 	q->broken = -EIO;
-	pthread_cond_broadcast(&q->room);
+	vqchar_drv_wake(q);
 	return q->broken;
 }
 
@@ -86,38 +103,52 @@ static int vqchar_shape(const struct vqchar_queue *q, const struct vqchar_src *s
 	nsegs = out + src->in_bufs;
 	if (!nsegs)
 		return -EINVAL;
-	if (nsegs > UINT32_MAX)
+	if (nsegs > UINT32_MAX || (uint64_t)s->copy_bufs + src->in_bufs > UINT32_MAX)
 		return -E2BIG;
 	s->nr_out = (uint32_t)out;
 	s->nsegs = (uint32_t)nsegs;
+	s->bufs = s->copy_bufs + src->in_bufs;
 
 	/*
-	 * An indirect table lives in one pool buffer; descriptors must be
-	 * 16-byte aligned for the device to read them in place.
+	 * An indirect table lives in one more pool buffer; descriptors must
+	 * be 16-byte aligned for the device to read them in place.
 	 */
 	s->can_indirect = (q->features & VQCHAR_F_INDIRECT_DESC) &&
 			  !(flags & VQCHAR_OFFER_NO_INDIRECT) &&
 			  !(q->buf_size % sizeof(struct vq_desc)) &&
-			  nsegs <= q->buf_size / sizeof(struct vq_desc);
+			  nsegs <= q->buf_size / sizeof(struct vq_desc) &&
+			  (uint64_t)s->bufs + 1 <= q->buf_count;
+	s->can_direct = !(flags & VQCHAR_OFFER_INDIRECT) && s->nsegs <= q->num &&
+			s->bufs <= q->buf_count;
 	if ((flags & VQCHAR_OFFER_INDIRECT) && !s->can_indirect)
 		return (q->features & VQCHAR_F_INDIRECT_DESC) ? -E2BIG : -EINVAL;
 
-	/* Chains that could not fit even in an empty queue. */
-	if (!s->can_indirect && s->nsegs > q->num)
-		return -E2BIG;
-	if ((uint64_t)s->copy_bufs + src->in_bufs + s->can_indirect > q->buf_count)
+	/* E2BIG only for a chain that fits neither way even in an empty queue. */
+	if (!s->can_indirect && !s->can_direct)
 		return -E2BIG;
 	return 0;
 }
 
-static bool vqchar_use_indirect(const struct vqchar_queue *q, const struct vqchar_shape *s,
-				unsigned int flags)
+/*
+ * Direct or indirect, for the room there is now: indirect when asked or
+ * when the chain is long (or longer than the free descriptors) and a
+ * buffer is left for the table; else direct if that fits now; else
+ * indirect if that fits.  -ENOSPC when neither fits now.
+ */
+static int vqchar_use_indirect(const struct vqchar_queue *q, const struct vqchar_shape *s,
+			       unsigned int flags)
 {
-	if (!s->can_indirect)
-		return false;
-	if (flags & VQCHAR_OFFER_INDIRECT)
-		return true;
-	return s->nsegs > 1 && (s->nsegs >= VQCHAR_INDIRECT_MIN_SEGS || s->nsegs > q->num_free);
+	bool ind_now = s->can_indirect && q->num_free >= 1 && q->num_free_bufs >= s->bufs + 1;
+	bool dir_now = s->can_direct && q->num_free >= s->nsegs && q->num_free_bufs >= s->bufs;
+	bool prefer_ind = (flags & VQCHAR_OFFER_INDIRECT) ||
+			  (s->nsegs > 1 && (s->nsegs >= VQCHAR_INDIRECT_MIN_SEGS ||
+					    s->nsegs > q->num_free));
+
+	if (prefer_ind && ind_now)
+		return 1;
+	if (dir_now)
+		return 0;
+	return ind_now ? 1 : -ENOSPC;
 }
 
 static uint32_t vqchar_buf_pop(struct vqchar_queue *q)
@@ -204,9 +235,9 @@ static uint32_t vqchar_copy_chunk(struct vqchar_queue *q, const struct vqchar_sr
 static int vqchar_add_chain(struct vqchar_queue *q, const struct vqchar_src *src,
 			    const struct vqchar_shape *s, unsigned int flags)
 {
-	bool indirect = vqchar_use_indirect(q, s, flags);
+	int use_ind = vqchar_use_indirect(q, s, flags);
+	bool indirect = use_ind > 0;
 	uint32_t ndesc = indirect ? 1 : s->nsegs;
-	uint32_t nbufs = s->copy_bufs + src->in_bufs + indirect;
 	uint32_t prev = VQCHAR_NO_BUF, seg;
 	struct vqchar_cursor cur = { 0, 0 };
 	struct vq_desc *table = NULL;
@@ -214,8 +245,8 @@ static int vqchar_add_chain(struct vqchar_queue *q, const struct vqchar_src *src
 	uint16_t head, d;
 	int ret;
 
-	if (q->num_free < ndesc || q->num_free_bufs < nbufs)
-		return -ENOSPC;
+	if (use_ind < 0)
+		return use_ind;
 	ret = vqchar_claim_zc(q, src);
 	if (ret)
 		return ret;
@@ -282,7 +313,7 @@ static int vqchar_add_chain(struct vqchar_queue *q, const struct vqchar_src *src
 
 	vq_drv_avail_fill(&q->ring, q->avail_idx, head);
 	q->avail_idx++;
-	q->st_offered++;
+	VQ_STAT_INC(&q->st_offered);
 	return head;
 }
 
@@ -294,16 +325,20 @@ static int vqchar_kick_locked(struct vqchar_queue *q)
 
 	if (old == new_idx)
 		return 0;
-	q->kick_old = new_idx;
 	if (!vq_drv_should_kick(&q->ring, q->features, old, new_idx)) {
-		q->st_kicks_suppressed++;
+		q->kick_old = new_idx;
+		VQ_STAT_INC(&q->st_kicks_suppressed);
 		return 0;
 	}
-	q->st_kicks++;
-	if (q->kick_fd < 0)
-		return 0;
-	ret = __sys_eventfd_signal(q->kick_fd);
-	return ret ? ret : 1;
+	if (q->kick_fd >= 0) {
+		ret = __sys_eventfd_signal(q->kick_fd);
+		/* Not sent: keep the decision open, vqchar_kick() tries again. */
+		if (ret)
+			return ret;
+	}
+	q->kick_old = new_idx;
+	VQ_STAT_INC(&q->st_kicks);
+	return q->kick_fd >= 0;
 }
 
 /* Publish what was added; kick unless told not to.  Holds q->lock. */
@@ -320,20 +355,179 @@ static int vqchar_publish(struct vqchar_queue *q, unsigned int flags)
 	return 0;
 }
 
-static int vqchar_offer_srcs(struct vqchar_queue *q, const struct vqchar_src *srcs,
-			     unsigned int nr, unsigned int *heads, unsigned int flags)
-{
-	unsigned int done = 0, added = 0;
-	int ret = 0;
+/* The first of a wait's return values that applies; 0 to keep waiting. */
+typedef int (*vqchar_ready_fn)(struct vqchar_queue *q, void *arg);
 
+/*
+ * Block until @ready says so, the queue is shut down (-ESHUTDOWN) or
+ * @deadline passes (-ETIMEDOUT).  Holds q->lock.  At most one waiter
+ * polls the eventfds; it arms calls first, and broadcasts q->ev after
+ * every wakeup, so each waiter re-checks its own condition.
+ */
+static int vqchar_drv_block(struct vqchar_queue *q, vqchar_ready_fn ready, void *arg,
+			    bool want_used, int64_t deadline)
+{
+	int ret;
+
+	q->waiters++;
+	q->used_waiters += want_used;
+	for (;;) {
+		struct pollfd pfd[3] = {
+			{ .fd = q->call_fd, .events = POLLIN },
+			{ .fd = q->err_fd, .events = POLLIN },
+			{ .fd = q->wake_fd, .events = POLLIN },
+		};
+		int wait = -1;
+
+		if (vq_is_shutdown(q)) {
+			ret = -ESHUTDOWN;
+			break;
+		}
+		ret = ready(q, arg);
+		if (ret)
+			break;
+		if (deadline >= 0) {
+			int64_t left = deadline - __vqchar_now_ms();
+
+			if (left <= 0) {
+				ret = -ETIMEDOUT;
+				break;
+			}
+			wait = left > INT32_MAX ? INT32_MAX : (int)left;
+		}
+		if (q->polling) {
+			ret = __vqchar_cond_wait(&q->ev, &q->lock, deadline);
+			if (ret && ret != -ETIMEDOUT)
+				break;
+			continue;
+		}
+
+		/* Arm calls before sleeping, then look once more (virtqueue_enable_cb_prepare). */
+		q->polling = true;
+		q->calls_enabled = true;
+		vq_drv_set_calls(&q->ring, q->features, true, q->hot.last_used);
+		if (vq_drv_used_pending(&q->ring, q->hot.last_used) &&
+		    (want_used || q->used_waiters)) {
+			/* Chains for the used waiters: they return, and hand the poll on. */
+			q->polling = false;
+			pthread_cond_broadcast(&q->ev);
+			if (want_used)
+				continue;
+			ret = __vqchar_cond_wait(&q->ev, &q->lock, deadline);
+			if (ret && ret != -ETIMEDOUT)
+				break;
+			continue;
+		}
+		pthread_mutex_unlock(&q->lock);
+		ret = __sys_poll(pfd, 3, wait);
+		pthread_mutex_lock(&q->lock);
+		q->polling = false;
+		if (ret > 0) {
+			if (pfd[0].revents & POLLIN) {
+				__sys_eventfd_drain(q->call_fd);
+				VQ_STAT_INC(&q->st_call_wakeups);
+			}
+			if (pfd[1].revents & POLLIN)
+				q->err_seen = true;	/* never drained: level */
+			if (pfd[2].revents & POLLIN)
+				__sys_eventfd_drain(q->wake_fd);
+		}
+		pthread_cond_broadcast(&q->ev);
+		if (ret < 0 && ret != -EINTR)
+			break;
+	}
+	q->waiters--;
+	q->used_waiters -= want_used;
+	if (!q->waiters) {
+		/* Nobody sleeps: stop asking for calls (virtqueue_disable_cb). */
+		q->calls_enabled = false;
+		vq_drv_set_calls(&q->ring, q->features, false, q->hot.last_used);
+	}
+	/* Hand the poll on, or tell vqchar_queue_close() the last one left. */
+	pthread_cond_broadcast(&q->ev);
+	return ret;
+}
+
+struct vqchar_room_wait {
+	struct vqchar_offer_waiter w;
+	bool queued;
+};
+
+/* An offer may try again: it heads the FIFO and room changed, or the queue failed. */
+static int vqchar_room_ready(struct vqchar_queue *q, void *arg)
+{
+	struct vqchar_room_wait *rw = arg;
+
+	if (q->broken)
+		return q->broken;
+	if (q->err_seen)
+		return -EIO;
+	return q->ow_head == &rw->w && q->room_gen != rw->w.room_gen;
+}
+
+static void vqchar_ow_enqueue(struct vqchar_queue *q, struct vqchar_room_wait *rw)
+{
+	struct vqchar_offer_waiter **pp = &q->ow_head;
+
+	while (*pp)
+		pp = &(*pp)->next;
+	rw->w.next = NULL;
+	*pp = &rw->w;
+	rw->queued = true;
+}
+
+static void vqchar_ow_dequeue(struct vqchar_queue *q, struct vqchar_room_wait *rw)
+{
+	struct vqchar_offer_waiter **pp = &q->ow_head;
+
+	if (!rw->queued)
+		return;
+	while (*pp != &rw->w)
+		pp = &(*pp)->next;
+	*pp = rw->w.next;
+	rw->queued = false;
+	/* The next in line tries at once. */
+	q->room_gen++;
+	pthread_cond_broadcast(&q->ev);
+}
+
+/*
+ * Offer @nr chains.  Blocked offers are served in call order: while any
+ * is queued, a later offer queues behind it (or, without WAIT, gets
+ * -ENOSPC), even if it would fit.  *@kick_err receives a failed kick.
+ */
+static int vqchar_offer_srcs(struct vqchar_queue *q, const struct vqchar_src *srcs,
+			     unsigned int nr, unsigned int *heads, unsigned int flags,
+			     int timeout_ms, int *kick_err)
+{
+	int64_t deadline = timeout_ms < 0 ? -1 : __vqchar_now_ms() + timeout_ms;
+	bool wait = flags & VQCHAR_OFFER_WAIT;
+	/* A single issuer takes the lock only to block. */
+	bool locked = !q->single || wait;
+	struct vqchar_room_wait rw = { .queued = false };
+	unsigned int done = 0, added = 0;
+	int ret = 0, kret;
+
+	*kick_err = 0;
 	if (q->attached)
 		return -EPERM;
 	if ((flags & ~VQCHAR_OFFER_FLAGS) || !nr)
 		return -EINVAL;
 	if ((flags & VQCHAR_OFFER_INDIRECT) && (flags & VQCHAR_OFFER_NO_INDIRECT))
 		return -EINVAL;
+	if (vq_is_shutdown(q))
+		return -ESHUTDOWN;
 
-	pthread_mutex_lock(&q->lock);
+	if (locked)
+		pthread_mutex_lock(&q->lock);
+	if (q->ow_head) {
+		if (!wait) {
+			ret = -ENOSPC;
+			goto out;
+		}
+		rw.w.room_gen = q->room_gen;
+		vqchar_ow_enqueue(q, &rw);
+	}
 	while (done < nr) {
 		struct vqchar_shape s;
 
@@ -341,10 +535,14 @@ static int vqchar_offer_srcs(struct vqchar_queue *q, const struct vqchar_src *sr
 			ret = q->broken;
 			break;
 		}
-		ret = vqchar_shape(q, &srcs[done], flags, &s);
-		if (ret)
-			break;
-		ret = vqchar_add_chain(q, &srcs[done], &s, flags);
+		if (rw.queued && q->ow_head != &rw.w) {
+			ret = -ENOSPC;
+		} else {
+			ret = vqchar_shape(q, &srcs[done], flags, &s);
+			if (ret)
+				break;
+			ret = vqchar_add_chain(q, &srcs[done], &s, flags);
+		}
 		if (ret >= 0) {
 			if (heads)
 				heads[done] = (unsigned int)ret;
@@ -352,18 +550,31 @@ static int vqchar_offer_srcs(struct vqchar_queue *q, const struct vqchar_src *sr
 			added++;
 			continue;
 		}
-		if (ret != -ENOSPC || !(flags & VQCHAR_OFFER_WAIT))
+		if (ret != -ENOSPC || !wait)
 			break;
 		/* Let the device see what we added before sleeping on it. */
 		if (added) {
-			vqchar_publish(q, flags & ~VQCHAR_OFFER_NO_KICK);
+			kret = vqchar_publish(q, flags & ~VQCHAR_OFFER_NO_KICK);
+			if (kret < 0)
+				*kick_err = kret;
 			added = 0;
 		}
-		pthread_cond_wait(&q->room, &q->lock);
+		if (!rw.queued)
+			vqchar_ow_enqueue(q, &rw);
+		rw.w.room_gen = q->room_gen;
+		ret = vqchar_drv_block(q, vqchar_room_ready, &rw, false, deadline);
+		if (ret < 0)
+			break;
 	}
-	if (added)
-		vqchar_publish(q, flags);
-	pthread_mutex_unlock(&q->lock);
+	if (added) {
+		kret = vqchar_publish(q, flags);
+		if (kret < 0)
+			*kick_err = kret;
+	}
+out:
+	vqchar_ow_dequeue(q, &rw);
+	if (locked)
+		pthread_mutex_unlock(&q->lock);
 	return done ? (int)done : ret;
 }
 
@@ -374,10 +585,28 @@ int vqchar_offer(struct vqchar_queue *q, const struct iovec *out, unsigned int o
 		.iov = out, .iov_cnt = out_cnt, .in_bufs = in_bufs,
 	};
 	unsigned int head;
-	int ret;
+	int ret, kick_err;
 
-	ret = vqchar_offer_srcs(q, &src, 1, &head, flags);
-	return ret < 0 ? ret : (int)head;
+	ret = vqchar_offer_srcs(q, &src, 1, &head, flags, -1, &kick_err);
+	if (ret < 0)
+		return ret;
+	return kick_err ? kick_err : (int)head;
+}
+
+int vqchar_offer_timeout(struct vqchar_queue *q, const struct iovec *out, unsigned int out_cnt,
+			 unsigned int in_bufs, unsigned int flags, int timeout_ms)
+{
+	struct vqchar_src src = {
+		.iov = out, .iov_cnt = out_cnt, .in_bufs = in_bufs,
+	};
+	unsigned int head;
+	int ret, kick_err;
+
+	ret = vqchar_offer_srcs(q, &src, 1, &head, flags | VQCHAR_OFFER_WAIT, timeout_ms,
+				&kick_err);
+	if (ret < 0)
+		return ret;
+	return kick_err ? kick_err : (int)head;
 }
 
 int vqchar_offer_bufs(struct vqchar_queue *q, const struct vqchar_buf_seg *out,
@@ -387,10 +616,12 @@ int vqchar_offer_bufs(struct vqchar_queue *q, const struct vqchar_buf_seg *out,
 		.zc = out, .zc_cnt = out_cnt, .in_bufs = in_bufs,
 	};
 	unsigned int head;
-	int ret;
+	int ret, kick_err;
 
-	ret = vqchar_offer_srcs(q, &src, 1, &head, flags);
-	return ret < 0 ? ret : (int)head;
+	ret = vqchar_offer_srcs(q, &src, 1, &head, flags, -1, &kick_err);
+	if (ret < 0)
+		return ret;
+	return kick_err ? kick_err : (int)head;
 }
 
 /* Chains per call to vqchar_offer_srcs(): bounds the stack used. */
@@ -406,7 +637,7 @@ int vqchar_offer_batch(struct vqchar_queue *q, const struct vqchar_chain_req *re
 		return -EINVAL;
 	while (done < nr) {
 		unsigned int n = nr - done, i;
-		int ret;
+		int ret, kick_err;
 
 		if (n > VQCHAR_BATCH_CHUNK)
 			n = VQCHAR_BATCH_CHUNK;
@@ -419,7 +650,8 @@ int vqchar_offer_batch(struct vqchar_queue *q, const struct vqchar_chain_req *re
 		}
 		/* Only the last chunk kicks, unless the caller said not to. */
 		ret = vqchar_offer_srcs(q, srcs, n, heads ? heads + done : NULL,
-					done + n < nr ? flags | VQCHAR_OFFER_NO_KICK : flags);
+					done + n < nr ? flags | VQCHAR_OFFER_NO_KICK : flags, -1,
+					&kick_err);
 		if (ret < 0) {
 			if (done && !(flags & VQCHAR_OFFER_NO_KICK))
 				vqchar_kick(q);
@@ -441,9 +673,9 @@ int vqchar_kick(struct vqchar_queue *q)
 
 	if (q->attached)
 		return -EPERM;
-	pthread_mutex_lock(&q->lock);
+	vq_drv_lock(q);
 	ret = vqchar_kick_locked(q);
-	pthread_mutex_unlock(&q->lock);
+	vq_drv_unlock(q);
 	return ret;
 }
 
@@ -453,14 +685,14 @@ int vqchar_buf_get(struct vqchar_queue *q, void **data)
 
 	if (q->attached)
 		return -EPERM;
-	pthread_mutex_lock(&q->lock);
+	vq_drv_lock(q);
 	if (!q->num_free_bufs) {
-		pthread_mutex_unlock(&q->lock);
+		vq_drv_unlock(q);
 		return -ENOSPC;
 	}
 	b = vqchar_buf_pop(q);
 	q->buf_state[b] = VQCHAR_BUF_USER;
-	pthread_mutex_unlock(&q->lock);
+	vq_drv_unlock(q);
 	if (data)
 		*data = vqchar_buf_ptr(q, b);
 	return (int)b;
@@ -472,13 +704,14 @@ int vqchar_buf_put(struct vqchar_queue *q, unsigned int buf)
 
 	if (q->attached)
 		return -EPERM;
-	pthread_mutex_lock(&q->lock);
+	vq_drv_lock(q);
 	if (buf < q->buf_count && q->buf_state[buf] == VQCHAR_BUF_USER) {
 		vqchar_buf_push(q, buf);
-		pthread_cond_broadcast(&q->room);
+		q->room_gen++;
+		vqchar_drv_wake(q);
 		ret = 0;
 	}
-	pthread_mutex_unlock(&q->lock);
+	vq_drv_unlock(q);
 	return ret;
 }
 
@@ -511,7 +744,7 @@ static int vqchar_take_one(struct vqchar_queue *q, struct vqchar_used *u)
 	ch->state = VQCHAR_CHAIN_USED;
 	ch->used_len = len;
 	__vqchar_store_relaxed(&q->hot.last_used, (uint16_t)(last + 1));
-	q->st_taken++;
+	VQ_STAT_INC(&q->st_taken);
 	u->head = id;
 	u->len = len;
 	return 0;
@@ -531,7 +764,7 @@ int vqchar_take_batch(struct vqchar_queue *q, struct vqchar_used *used, unsigned
 
 	if (q->attached)
 		return -EPERM;
-	pthread_mutex_lock(&q->lock);
+	vq_drv_lock(q);
 	while (n < max) {
 		ret = vqchar_take_one(q, &used[n]);
 		if (ret)
@@ -540,7 +773,7 @@ int vqchar_take_batch(struct vqchar_queue *q, struct vqchar_used *used, unsigned
 	}
 	if (n)
 		vqchar_update_used_event(q);
-	pthread_mutex_unlock(&q->lock);
+	vq_drv_unlock(q);
 	if (n)
 		return (int)n;
 	return ret == -EAGAIN ? 0 : ret;
@@ -553,11 +786,11 @@ int vqchar_take(struct vqchar_queue *q, uint32_t *len)
 
 	if (q->attached)
 		return -EPERM;
-	pthread_mutex_lock(&q->lock);
+	vq_drv_lock(q);
 	ret = vqchar_take_one(q, &u);
 	if (!ret)
 		vqchar_update_used_event(q);
-	pthread_mutex_unlock(&q->lock);
+	vq_drv_unlock(q);
 	if (ret)
 		return ret;
 	if (len)
@@ -579,9 +812,9 @@ int vqchar_enable_calls(struct vqchar_queue *q)
 
 	if (q->attached)
 		return -EPERM;
-	pthread_mutex_lock(&q->lock);
+	vq_drv_lock(q);
 	ret = q->broken ? q->broken : (int)vqchar_enable_calls_locked(q);
-	pthread_mutex_unlock(&q->lock);
+	vq_drv_unlock(q);
 	return ret;
 }
 
@@ -589,78 +822,61 @@ int vqchar_disable_calls(struct vqchar_queue *q)
 {
 	if (q->attached)
 		return -EPERM;
-	pthread_mutex_lock(&q->lock);
+	vq_drv_lock(q);
 	/* With EVENT_IDX this stops moving used_event: at most one more call. */
 	q->calls_enabled = false;
 	vq_drv_set_calls(&q->ring, q->features, false, q->hot.last_used);
-	pthread_mutex_unlock(&q->lock);
+	vq_drv_unlock(q);
 	return 0;
 }
 
-static int64_t vqchar_now_ms(void)
+/* Used chains pending, or the reason the queue cannot have any more. */
+static int vqchar_used_ready(struct vqchar_queue *q, void *arg)
 {
-	struct timespec ts;
+	unsigned int pending = vq_drv_used_pending(&q->ring, q->hot.last_used);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	(void)arg;
+	if (q->broken)
+		return q->broken;
+	/* Broken: whatever was used before still counts. */
+	if (pending)
+		return (int)pending;
+	return q->err_seen ? -EIO : 0;
+}
+
+static int vqchar_wait_used_until(struct vqchar_queue *q, int64_t deadline)
+{
+	int ret;
+
+	pthread_mutex_lock(&q->lock);
+	ret = vqchar_drv_block(q, vqchar_used_ready, NULL, true, deadline);
+	pthread_mutex_unlock(&q->lock);
+	return ret;
 }
 
 int vqchar_wait_used(struct vqchar_queue *q, int timeout_ms)
 {
-	int64_t deadline = timeout_ms > 0 ? vqchar_now_ms() + timeout_ms : 0;
-
 	if (q->attached)
 		return -EPERM;
-	for (;;) {
-		struct pollfd pfd[2] = {
-			{ .fd = q->call_fd, .events = POLLIN },
-			{ .fd = q->err_fd, .events = POLLIN },
-		};
-		unsigned int pending;
-		int wait = timeout_ms, ret;
-
-		pthread_mutex_lock(&q->lock);
-		ret = q->broken;
-		pending = vq_drv_used_pending(&q->ring, q->hot.last_used);
-		if (!ret && !pending)
-			pending = vqchar_enable_calls_locked(q);
-		pthread_mutex_unlock(&q->lock);
-		if (ret)
-			return ret;
-		if (pending)
-			return (int)pending;
-
-		if (timeout_ms > 0) {
-			int64_t left = deadline - vqchar_now_ms();
-
-			if (left <= 0)
-				return -ETIMEDOUT;
-			wait = (int)left;
-		}
-		ret = __sys_poll(pfd, 2, wait);
-		if (ret == -EINTR)
-			continue;
-		if (ret < 0)
-			return ret;
-		if (!ret)
-			return -ETIMEDOUT;
-		if (pfd[0].revents & POLLIN) {
-			__sys_eventfd_drain(q->call_fd);
-			__atomic_fetch_add(&q->st_call_wakeups, 1, __ATOMIC_RELAXED);
-		}
-		/* Broken: whatever was used before still counts. */
-		if ((pfd[1].revents & POLLIN) && !vqchar_used_pending(q))
-			return -EIO;
-	}
+	return vqchar_wait_used_until(q, timeout_ms < 0 ? -1 : __vqchar_now_ms() + timeout_ms);
 }
 
 int vqchar_wait(struct vqchar_queue *q, int timeout_ms, uint32_t *len)
 {
-	int ret = vqchar_wait_used(q, timeout_ms);
+	int64_t deadline = timeout_ms < 0 ? -1 : __vqchar_now_ms() + timeout_ms;
 
-	if (ret < 0)
-		return ret;
-	return vqchar_take(q, len);
+	if (q->attached)
+		return -EPERM;
+	for (;;) {
+		int ret = vqchar_wait_used_until(q, deadline);
+
+		if (ret < 0)
+			return ret;
+		ret = vqchar_take(q, len);
+		/* Another thread took it between the wait and the take: wait again. */
+		if (ret != -EAGAIN)
+			return ret;
+	}
 }
 
 /* The chain at @head if the caller owns it, else NULL.  Holds q->lock. */
@@ -680,10 +896,10 @@ int vqchar_chain_out(struct vqchar_queue *q, unsigned int head, struct iovec *io
 
 	if (q->attached)
 		return -EPERM;
-	pthread_mutex_lock(&q->lock);
+	vq_drv_lock(q);
 	ch = vqchar_chain_get(q, head);
 	if (!ch) {
-		pthread_mutex_unlock(&q->lock);
+		vq_drv_unlock(q);
 		return -EINVAL;
 	}
 	for (i = 0, b = ch->first_buf; i < ch->nr_out && i < max; i++, b = q->buf_next[b]) {
@@ -691,7 +907,7 @@ int vqchar_chain_out(struct vqchar_queue *q, unsigned int head, struct iovec *io
 		iov[i].iov_len = q->buf_len[b];
 	}
 	ret = (int)ch->nr_out;
-	pthread_mutex_unlock(&q->lock);
+	vq_drv_unlock(q);
 	return ret;
 }
 
@@ -705,10 +921,10 @@ int vqchar_chain_in(struct vqchar_queue *q, unsigned int head, struct iovec *iov
 
 	if (q->attached)
 		return -EPERM;
-	pthread_mutex_lock(&q->lock);
+	vq_drv_lock(q);
 	ch = vqchar_chain_get(q, head);
 	if (!ch) {
-		pthread_mutex_unlock(&q->lock);
+		vq_drv_unlock(q);
 		return -EINVAL;
 	}
 	left = ch->state == VQCHAR_CHAIN_USED ? ch->used_len : ch->in_cap;
@@ -723,7 +939,7 @@ int vqchar_chain_in(struct vqchar_queue *q, unsigned int head, struct iovec *iov
 		left -= len;
 	}
 	ret = (int)n;
-	pthread_mutex_unlock(&q->lock);
+	vq_drv_unlock(q);
 	return ret;
 }
 
@@ -735,10 +951,10 @@ int vqchar_free(struct vqchar_queue *q, unsigned int head)
 
 	if (q->attached)
 		return -EPERM;
-	pthread_mutex_lock(&q->lock);
+	vq_drv_lock(q);
 	ch = vqchar_chain_get(q, head);
 	if (!ch || ch->state != VQCHAR_CHAIN_USED) {
-		pthread_mutex_unlock(&q->lock);
+		vq_drv_unlock(q);
 		return ch ? -EBUSY : -EINVAL;
 	}
 
@@ -758,7 +974,8 @@ int vqchar_free(struct vqchar_queue *q, unsigned int head)
 		vqchar_buf_push(q, ch->ind_buf);
 	memset(ch, 0, sizeof(*ch));
 
-	pthread_cond_broadcast(&q->room);
-	pthread_mutex_unlock(&q->lock);
+	q->room_gen++;
+	vqchar_drv_wake(q);
+	vq_drv_unlock(q);
 	return 0;
 }

@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "syscall.h"
 #include "vqchar_int.h"
@@ -57,6 +58,8 @@ void __vqchar_driver_reset(struct vqchar_queue *q)
 	__vqchar_store_relaxed(&q->hot.last_used, 0);
 	q->calls_enabled = true;
 	q->broken = 0;
+	q->err_seen = false;
+	q->room_gen++;
 }
 
 /* Device state as for a new queue.  Caller holds q->dev_lock (or owns q). */
@@ -65,8 +68,39 @@ void __vqchar_device_reset(struct vqchar_queue *q)
 	__vqchar_store_relaxed(&q->hot.last_avail, 0);
 	q->dev_used_idx = 0;
 	q->dev_signalled = 0;
+	q->dev_signalled_valid = true;
 	q->dev_err = VQCHAR_ERR_NONE;
 	q->dev_err_index = 0;
+}
+
+int64_t __vqchar_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait on @cv until @deadline (CLOCK_MONOTONIC ms, < 0: forever); -ETIMEDOUT. */
+int __vqchar_cond_wait(pthread_cond_t *cv, pthread_mutex_t *m, int64_t deadline)
+{
+	struct timespec ts;
+
+	if (deadline < 0)
+		return -pthread_cond_wait(cv, m);
+	ts.tv_sec = deadline / 1000;
+	ts.tv_nsec = (deadline % 1000) * 1000000;
+	return -pthread_cond_timedwait(cv, m, &ts);
+}
+
+static void vqchar_cond_init(pthread_cond_t *cv)
+{
+	pthread_condattr_t a;
+
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_init(cv, &a);
+	pthread_condattr_destroy(&a);
 }
 
 static struct vqchar_queue *vqchar_queue_alloc(void)
@@ -79,10 +113,25 @@ static struct vqchar_queue *vqchar_queue_alloc(void)
 	q->kick_fd = -1;
 	q->call_fd = -1;
 	q->err_fd = -1;
+	q->wake_fd = -1;
+	q->dev_wake_fd = -1;
 	pthread_mutex_init(&q->lock, NULL);
-	pthread_cond_init(&q->room, NULL);
+	vqchar_cond_init(&q->ev);
 	pthread_mutex_init(&q->dev_lock, NULL);
+	vqchar_cond_init(&q->dev_ev);
 	return q;
+}
+
+/* The library's own wakeup eventfds, for both backends and attached queues. */
+static int vqchar_create_wake_fds(struct vqchar_queue *q)
+{
+	q->wake_fd = __sys_eventfd(EFD_CLOEXEC | EFD_NONBLOCK);
+	if (q->wake_fd < 0)
+		return q->wake_fd;
+	q->dev_wake_fd = __sys_eventfd(EFD_CLOEXEC | EFD_NONBLOCK);
+	if (q->dev_wake_fd < 0)
+		return q->dev_wake_fd;
+	return 0;
 }
 
 static int vqchar_close_fd(int *fd, int ret)
@@ -123,6 +172,8 @@ static int vqchar_queue_release(struct vqchar_queue *q)
 	ret = vqchar_close_fd(&q->kick_fd, ret);
 	ret = vqchar_close_fd(&q->call_fd, ret);
 	ret = vqchar_close_fd(&q->err_fd, ret);
+	ret = vqchar_close_fd(&q->wake_fd, ret);
+	ret = vqchar_close_fd(&q->dev_wake_fd, ret);
 	ret = vqchar_close_fd(&q->dev_fd, ret);
 
 	free(q->desc_next);
@@ -131,8 +182,9 @@ static int vqchar_queue_release(struct vqchar_queue *q)
 	free(q->buf_state);
 	free(q->chains);
 	free(q->dev_segs);
+	pthread_cond_destroy(&q->dev_ev);
 	pthread_mutex_destroy(&q->dev_lock);
-	pthread_cond_destroy(&q->room);
+	pthread_cond_destroy(&q->ev);
 	pthread_mutex_destroy(&q->lock);
 	free(q);
 	return ret;
@@ -265,7 +317,7 @@ static int vqchar_params_valid(const struct vqchar_params *p)
 {
 	unsigned int i;
 
-	if (p->flags & ~VQCHAR_PARAMS_DEV_FD)
+	if (p->flags & ~(VQCHAR_PARAMS_DEV_FD | VQCHAR_PARAMS_SINGLE_ISSUER))
 		return 0;
 	for (i = 0; i < sizeof(p->reserved) / sizeof(p->reserved[0]); i++)
 		if (p->reserved[i])
@@ -311,8 +363,11 @@ int vqchar_queue_create(const struct vqchar_params *p, struct vqchar_queue **qp)
 	q->device = p->device;
 	q->io_base = p->io_base;
 	q->poll_usecs = p->poll_usecs;
+	q->single = p->flags & VQCHAR_PARAMS_SINGLE_ISSUER;
 
 	ret = vqchar_alloc_shadow(q);
+	if (!ret)
+		ret = vqchar_create_wake_fds(q);
 	if (ret)
 		goto fail;
 	if (p->backend == VQCHAR_BACKEND_KERNEL)
@@ -366,6 +421,8 @@ int vqchar_queue_attach(int dev_fd, uint32_t queue_id, int kick_fd, int call_fd,
 		ret = vqchar_dup_opt(call_fd, &q->call_fd);
 	if (!ret)
 		ret = vqchar_dup_opt(err_fd, &q->err_fd);
+	if (!ret)
+		ret = vqchar_create_wake_fds(q);
 	if (ret)
 		goto fail;
 
@@ -411,10 +468,47 @@ fail:
 	return ret;
 }
 
+int vqchar_version(void)
+{
+	return LIBVQCHAR_VERSION;
+}
+
+int vqchar_queue_shutdown(struct vqchar_queue *q)
+{
+	int ret = 0;
+
+	if (!q)
+		return -EINVAL;
+	__atomic_store_n(&q->shutdown, 1, __ATOMIC_RELEASE);
+	/* Never drained again: whoever polls from now on sees it at once. */
+	if (q->wake_fd >= 0)
+		ret = __sys_eventfd_signal(q->wake_fd);
+	if (q->dev_wake_fd >= 0 && !ret)
+		ret = __sys_eventfd_signal(q->dev_wake_fd);
+	/* Under the locks, so no waiter can miss the broadcast between check and wait. */
+	pthread_mutex_lock(&q->lock);
+	pthread_cond_broadcast(&q->ev);
+	pthread_mutex_unlock(&q->lock);
+	pthread_mutex_lock(&q->dev_lock);
+	pthread_cond_broadcast(&q->dev_ev);
+	pthread_mutex_unlock(&q->dev_lock);
+	return ret;
+}
+
 int vqchar_queue_close(struct vqchar_queue *q)
 {
 	if (!q)
 		return 0;
+	/* Wake every blocked call and wait until each has left the queue. */
+	vqchar_queue_shutdown(q);
+	pthread_mutex_lock(&q->lock);
+	while (q->waiters)
+		pthread_cond_wait(&q->ev, &q->lock);
+	pthread_mutex_unlock(&q->lock);
+	pthread_mutex_lock(&q->dev_lock);
+	while (q->dev_waiters)
+		pthread_cond_wait(&q->dev_ev, &q->dev_lock);
+	pthread_mutex_unlock(&q->dev_lock);
 	return vqchar_queue_release(q);
 }
 
@@ -443,27 +537,24 @@ int vqchar_queue_reset(struct vqchar_queue *q)
 		__sys_eventfd_drain(q->kick_fd);
 		__sys_eventfd_drain(q->call_fd);
 		__sys_eventfd_drain(q->err_fd);
-		pthread_cond_broadcast(&q->room);
+		pthread_cond_broadcast(&q->ev);
 	}
 	pthread_mutex_unlock(&q->dev_lock);
 	pthread_mutex_unlock(&q->lock);
 	return ret < 0 ? ret : 0;
 }
 
+/* Lock-free: each counter is a relaxed atomic with one writer at a time. */
 int vqchar_get_stats(struct vqchar_queue *q, struct vqchar_stats *st)
 {
-	pthread_mutex_lock(&q->lock);
-	st->offered = q->st_offered;
-	st->kicks = q->st_kicks;
-	st->kicks_suppressed = q->st_kicks_suppressed;
-	st->taken = q->st_taken;
-	st->call_wakeups = __atomic_load_n(&q->st_call_wakeups, __ATOMIC_RELAXED);
-	pthread_mutex_unlock(&q->lock);
-	pthread_mutex_lock(&q->dev_lock);
-	st->dev_popped = q->st_dev_popped;
-	st->dev_calls = q->st_dev_calls;
-	st->dev_calls_suppressed = q->st_dev_calls_suppressed;
-	pthread_mutex_unlock(&q->dev_lock);
+	st->offered = __vqchar_load_rlx(&q->st_offered);
+	st->kicks = __vqchar_load_rlx(&q->st_kicks);
+	st->kicks_suppressed = __vqchar_load_rlx(&q->st_kicks_suppressed);
+	st->taken = __vqchar_load_rlx(&q->st_taken);
+	st->call_wakeups = __vqchar_load_rlx(&q->st_call_wakeups);
+	st->dev_popped = __vqchar_load_rlx(&q->st_dev_popped);
+	st->dev_calls = __vqchar_load_rlx(&q->st_dev_calls);
+	st->dev_calls_suppressed = __vqchar_load_rlx(&q->st_dev_calls_suppressed);
 	return 0;
 }
 

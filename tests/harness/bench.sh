@@ -16,6 +16,9 @@ cd "$root"
 mkdir -p "$out"
 
 "$here/deps.sh"
+# The host half first: ringtest beside the anonymous backend, no VM.
+echo "bench: host, ringtest vs libvqchar (anonymous backend)" >&2
+"$here/bench_ring_host.sh"
 kver=$("$here/stock-kernel.sh") ||
 	{ echo "bench: no distribution kernel with headers installed" >&2; exit 1; }
 

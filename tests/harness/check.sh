@@ -76,7 +76,7 @@ else
 	b2=
 fi
 jobs=$(nproc)
-if make -s -j"$jobs" lib > "$out/build-lib.log" 2>&1 &&
+if make -s -j"$jobs" WERROR=1 lib > "$out/build-lib.log" 2>&1 &&
 	make -s -j"$jobs" vm-tests > "$out/build-tests.log" 2>&1; then
 	result PASS build/lib-and-tests
 else
@@ -115,7 +115,7 @@ done
 pids=()
 if [[ $runs == *" host "* ]]; then
 	say "host tests (plain, ASan+UBSan, valgrind)"
-	( nice -n 10 make -s -C lib check > "$out/host.log" 2>&1; echo $? > "$out/host.rc" ) &
+	( nice -n 10 make -s -C lib WERROR=1 check > "$out/host.log" 2>&1; echo $? > "$out/host.rc" ) &
 	pids+=($!)
 fi
 

@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
 	build-essential make gcc bc flex bison libelf-dev libssl-dev dwarves
-	cpio xz-utils python3 kmod libkmod-dev valgrind rsync
+	cpio xz-utils python3 kmod libkmod-dev valgrind rsync pkg-config
 	qemu-system-x86 busybox-static
 	clang libclang-rt-14-dev
 	sparse

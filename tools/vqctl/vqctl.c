@@ -318,6 +318,7 @@ struct vqctl_run {
 	uint64_t failures;
 	uint64_t bytes;
 	bool progress_shown;
+	bool tty;		/* draw progress: decided once, not per pump iteration */
 };
 
 /* Byte @i of loopback/sink chain @seq. */
@@ -473,7 +474,7 @@ static void vqctl_progress(struct vqctl_run *r, double start, double *last, bool
 {
 	double now = vqctl_now();
 
-	if (r->quiet || !isatty(STDERR_FILENO))
+	if (!r->tty)
 		return;
 	if (done) {
 		if (r->progress_shown)
@@ -802,7 +803,9 @@ static int vqctl_run(int argc, char **argv)
 		     (r.indirect ? VQCHAR_F_INDIRECT_DESC : 0);
 	p.device = r.device;
 	p.dev_fd = fd;
-	p.flags = VQCHAR_PARAMS_DEV_FD;
+	/* One thread drives the queue: the lock-free single-issuer path. */
+	p.flags = VQCHAR_PARAMS_DEV_FD | VQCHAR_PARAMS_SINGLE_ISSUER;
+	r.tty = !r.quiet && isatty(STDERR_FILENO);
 	ret = vqchar_queue_create(&p, &r.q);
 	close(fd);
 	if (ret) {

@@ -20,7 +20,9 @@ cd "$root"
 rm -rf "$out"
 mkdir -p "$out"
 # Guests wait for a free slot (slot.sh) so they do not starve each other.
-export VQCHAR_SLOT_DIR=$out/slots
+# Runs side by side (several checkouts) share slots by exporting one
+# VQCHAR_SLOT_DIR for all of them.
+export VQCHAR_SLOT_DIR=${VQCHAR_SLOT_DIR:-$out/slots}
 mkdir -p "$VQCHAR_SLOT_DIR"
 : > "$results"
 

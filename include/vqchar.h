@@ -47,6 +47,7 @@
 #ifndef LIBVQCHAR_H
 #define LIBVQCHAR_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/uio.h>
@@ -54,6 +55,19 @@
 
 #ifdef __cplusplus
 extern "C" {
+#endif
+
+/*
+ * The per-chain calls are inline (as liburing's are): on a single-issuer
+ * queue they run in the caller without a lock or a function call, and
+ * enter the library only for a syscall or for anything out of the
+ * ordinary.  The library itself compiles them once more with
+ * VQCHAR_INLINE defined empty, so that every one of them is also an
+ * exported symbol (for other languages, and for programs built against
+ * libvqchar 1.1).
+ */
+#ifndef VQCHAR_INLINE
+#define VQCHAR_INLINE static inline
 #endif
 
 /* Memory backends (struct vqchar_params.backend). */
@@ -67,7 +81,7 @@ extern "C" {
 
 /* The library's version: compile time, and vqchar_version() at run time. */
 #define LIBVQCHAR_VERSION_MAJOR	1
-#define LIBVQCHAR_VERSION_MINOR	1
+#define LIBVQCHAR_VERSION_MINOR	2
 #define LIBVQCHAR_VERSION_PATCH	0
 #define LIBVQCHAR_VERSION \
 	(LIBVQCHAR_VERSION_MAJOR * 10000 + LIBVQCHAR_VERSION_MINOR * 100 + LIBVQCHAR_VERSION_PATCH)
@@ -111,18 +125,135 @@ struct vqchar_params {
 };
 
 /*
- * The part of a queue the inline helpers below read.  It is the first
- * member of struct vqchar_queue and belongs to the ABI; callers must not
- * write it.  @used_idx and @avail_idx point into ring memory (little
- * endian); @last_used and @last_avail are the driver's next used position
- * and the device's next available position, updated by the library.
+ * Ring memory as the inline calls see it: the virtio 1.x split layout,
+ * little endian.  The library checks at build time that this is the
+ * layout of common/vq_split.h, the one the kernel uses.
+ */
+struct vqchar_ring_desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags;
+	uint16_t next;
+};
+
+struct vqchar_ring_used_elem {
+	uint32_t id;
+	uint32_t len;
+};
+
+#define VQCHAR_RING_DESC_F_NEXT		1
+#define VQCHAR_RING_DESC_F_WRITE	2
+#define VQCHAR_RING_DESC_F_INDIRECT	4
+#define VQCHAR_RING_AVAIL_F_NO_INTERRUPT 1
+#define VQCHAR_RING_USED_F_NO_NOTIFY	1
+
+/* struct vqchar_chain.state: where a chain is. */
+#define VQCHAR_CHAIN_FREE	0	/* head not in use */
+#define VQCHAR_CHAIN_AVAIL	1	/* offered, the device owns it */
+#define VQCHAR_CHAIN_USED	2	/* taken back, the caller owns it until freed */
+
+/* struct vqchar_queue_hot.buf_state[]: who owns a pool buffer. */
+#define VQCHAR_BUF_FREE		0
+#define VQCHAR_BUF_USER		1	/* handed out by vqchar_buf_get() */
+#define VQCHAR_BUF_CHAIN	2	/* part of a chain */
+
+#define VQCHAR_NO_BUF		UINT32_MAX
+
+/*
+ * The library's shadow of one chain, indexed by its head (virtio_ring's
+ * desc_state/desc_extra).  Everything a take or a free needs comes from
+ * here, never from ring memory.  The chain's segments are the buffers
+ * first_buf, buf_next[first_buf], ... (nsegs of them, the first nr_out
+ * device-readable), each holding buf_len[] bytes.
+ */
+struct vqchar_chain {
+	uint32_t first_buf;
+	uint32_t nsegs;
+	uint32_t nr_out;
+	uint32_t ind_buf;	/* buffer holding the indirect table, or VQCHAR_NO_BUF */
+	uint64_t in_cap;	/* bytes the device may write */
+	uint32_t used_len;	/* valid in VQCHAR_CHAIN_USED */
+	uint16_t ndesc;		/* ring descriptors: head, desc_next[head], ... */
+	uint8_t state;
+	uint8_t pad;
+};
+
+/* struct vqchar_queue_hot.mode */
+#define VQCHAR_HOT_SINGLE	(1U << 0)	/* VQCHAR_PARAMS_SINGLE_ISSUER */
+#define VQCHAR_HOT_ATTACHED	(1U << 1)	/* device role only, no driver state */
+
+/*
+ * The part of a queue the inline calls work on: the first member of
+ * struct vqchar_queue.  Its layout belongs to the ABI of libvqchar.so.1
+ * (fields are only ever appended); programs must not touch it.
+ *
+ * Ring pointers and the pool are fixed at setup.  The driver state is
+ * written by the driver calls (under the queue's driver lock, or by the
+ * single issuer), the device state by the device calls (device lock, or
+ * the single issuer); @last_used, @last_avail and the st_* counters are
+ * written with relaxed atomic stores, as lock-free readers may look.
  */
 struct vqchar_queue_hot {
-	const uint16_t *used_idx;
-	const uint16_t *avail_idx;
-	uint16_t last_used;
-	uint16_t last_avail;
+	/* libvqchar 1.0 */
+	uint16_t *used_idx;		/* ring memory */
+	uint16_t *avail_idx;		/* ring memory */
+	uint16_t last_used;		/* driver: next used position to take */
+	uint16_t last_avail;		/* device: next available position to pop */
 	uint32_t num;
+
+	/* libvqchar 1.2: fixed at setup, but @shutdown */
+	uint32_t mode;			/* VQCHAR_HOT_* */
+	uint32_t buf_size;
+	uint32_t buf_count;
+	int32_t shutdown;		/* atomic; set once by vqchar_queue_shutdown() */
+	uint64_t features;
+	struct vqchar_ring_desc *desc;
+	uint16_t *avail_flags;
+	uint16_t *avail_ring;
+	uint16_t *used_event;
+	uint16_t *used_flags;
+	struct vqchar_ring_used_elem *used_ring;
+	uint16_t *avail_event;
+	uint8_t *pool;
+	uint64_t pool_size;		/* buf_count * buf_size */
+	uint64_t io_base;		/* I/O address of pool[0] */
+
+	/* Driver state. */
+	int32_t broken;			/* -errno once the device misbehaved */
+	uint32_t drv_pad;
+	uint16_t avail_next;		/* next available ring position */
+	uint16_t kick_old;		/* avail_next at the last kick decision */
+	uint16_t free_head;		/* free descriptor list, via desc_next */
+	uint16_t calls_enabled;
+	uint32_t num_free;
+	uint32_t waiters;		/* driver calls blocked in the library */
+	uint32_t buf_free_head;		/* free buffer list, via buf_next */
+	uint32_t num_free_bufs;
+	uint64_t room_gen;		/* counts frees, for blocked offers */
+	uint16_t *desc_next;		/* [num] */
+	uint32_t *buf_next;		/* [buf_count] */
+	uint32_t *buf_len;		/* [buf_count] */
+	uint8_t *buf_state;		/* [buf_count] */
+	struct vqchar_chain *chains;	/* [num] */
+	uint64_t st_offered;
+	uint64_t st_kicks;
+	uint64_t st_kicks_suppressed;
+	uint64_t st_taken;
+
+	/* Device state. */
+	uint32_t dev_err;		/* VQCHAR_ERR_* once the driver misbehaved */
+	uint16_t dev_used_idx;		/* next used ring position */
+	uint16_t dev_signalled;		/* dev_used_idx at the last notify */
+	/*
+	 * 0 once used idx moved 2^15 or more since the last notify: the
+	 * 16-bit event index can no longer tell, so the next notify signals
+	 * (vhost's signalled_used_valid).
+	 */
+	uint32_t dev_signalled_valid;
+	uint32_t dev_pad;
+	uint64_t st_dev_popped;
+	uint64_t st_dev_calls;
+	uint64_t st_dev_calls_suppressed;
 };
 
 struct vqchar_queue;
@@ -330,7 +461,7 @@ void vqchar_queue_ring_addrs(const struct vqchar_queue *q, struct vqchar_ring_ad
  * frees room while the issuer blocks, so VQCHAR_OFFER_WAIT ends only by
  * a break or a shutdown.
  */
-int vqchar_offer(struct vqchar_queue *q, const struct iovec *out, unsigned int out_cnt,
+VQCHAR_INLINE int vqchar_offer(struct vqchar_queue *q, const struct iovec *out, unsigned int out_cnt,
 		 unsigned int in_bufs, unsigned int flags);
 
 /**
@@ -377,7 +508,7 @@ int vqchar_offer_batch(struct vqchar_queue *q, const struct vqchar_chain_req *re
  * Return: 1 if the kick eventfd was signalled, 0 if the device had
  * suppressed kicks or nothing was published since the last kick, or -errno.
  */
-int vqchar_kick(struct vqchar_queue *q);
+VQCHAR_INLINE int vqchar_kick(struct vqchar_queue *q);
 
 /**
  * vqchar_buf_get() - take a free pool buffer to fill in place (zero copy)
@@ -386,7 +517,7 @@ int vqchar_kick(struct vqchar_queue *q);
  *
  * Return: the buffer's index, or -ENOSPC, -EPERM.
  */
-int vqchar_buf_get(struct vqchar_queue *q, void **data);
+VQCHAR_INLINE int vqchar_buf_get(struct vqchar_queue *q, void **data);
 
 /* Give back a buffer from vqchar_buf_get() unused.  0 or -EINVAL. */
 int vqchar_buf_put(struct vqchar_queue *q, unsigned int buf);
@@ -413,7 +544,7 @@ struct vqchar_buf_seg {
  * Return: as vqchar_offer(); -EINVAL if a buffer is not the caller's.  On
  * failure the caller still owns the @out buffers.
  */
-int vqchar_offer_bufs(struct vqchar_queue *q, const struct vqchar_buf_seg *out,
+VQCHAR_INLINE int vqchar_offer_bufs(struct vqchar_queue *q, const struct vqchar_buf_seg *out,
 		      unsigned int out_cnt, unsigned int in_bufs, unsigned int flags);
 
 /**
@@ -437,10 +568,10 @@ struct vqchar_used {
  *
  * Return: the head, -EAGAIN when nothing is used, -EIO when broken.
  */
-int vqchar_take(struct vqchar_queue *q, uint32_t *len);
+VQCHAR_INLINE int vqchar_take(struct vqchar_queue *q, uint32_t *len);
 
 /* Take up to @max used chains.  Return: the number taken (0 if none) or -EIO. */
-int vqchar_take_batch(struct vqchar_queue *q, struct vqchar_used *used, unsigned int max);
+VQCHAR_INLINE int vqchar_take_batch(struct vqchar_queue *q, struct vqchar_used *used, unsigned int max);
 
 /**
  * vqchar_wait_used() - wait until used chains are pending
@@ -520,7 +651,7 @@ int vqchar_chain_in(struct vqchar_queue *q, unsigned int head, struct iovec *iov
  * Return: 0; -EINVAL for an unknown or already freed head; -EBUSY if the
  * chain is still with the device.
  */
-int vqchar_free(struct vqchar_queue *q, unsigned int head);
+VQCHAR_INLINE int vqchar_free(struct vqchar_queue *q, unsigned int head);
 
 /**
  * struct vqchar_stats - counters kept by the library for one queue
@@ -589,7 +720,7 @@ struct vqchar_dev_chain {
  *
  * Return: 1 with a chain, 0 if none is available, -EIO when broken.
  */
-int vqchar_dev_pop(struct vqchar_queue *q, struct vqchar_dev_chain *c, struct iovec *iov,
+VQCHAR_INLINE int vqchar_dev_pop(struct vqchar_queue *q, struct vqchar_dev_chain *c, struct iovec *iov,
 		   unsigned int max_iov);
 
 /**
@@ -602,7 +733,7 @@ int vqchar_dev_pop(struct vqchar_queue *q, struct vqchar_dev_chain *c, struct io
  *
  * Return: 0, -EINVAL if @head >= num, -EIO when broken.
  */
-int vqchar_dev_push(struct vqchar_queue *q, unsigned int head, uint32_t len);
+VQCHAR_INLINE int vqchar_dev_push(struct vqchar_queue *q, unsigned int head, uint32_t len);
 
 /**
  * vqchar_dev_notify() - signal the call eventfd if the driver wants it
@@ -613,7 +744,7 @@ int vqchar_dev_push(struct vqchar_queue *q, unsigned int head, uint32_t len);
  *
  * Return: 1 if signalled, 0 if suppressed or nothing new, or -errno.
  */
-int vqchar_dev_notify(struct vqchar_queue *q);
+VQCHAR_INLINE int vqchar_dev_notify(struct vqchar_queue *q);
 
 /*
  * Ask the driver to kick (returns the number of chains already available,
@@ -645,37 +776,100 @@ int vqchar_dev_wait(struct vqchar_queue *q, int timeout_ms);
 unsigned int vqchar_dev_error(struct vqchar_queue *q, uint32_t *index);
 
 /* ------------------------------------------------------------------ */
-/* Inline hot-path helpers                                             */
+/* Inline hot path                                                     */
 /* ------------------------------------------------------------------ */
 
 /*
- * C11 acquire/relaxed loads; C++ (no <stdatomic.h> before C++23) gets the
- * same orderings from the compiler builtins, as liburing's barrier.h does.
+ * Ring memory is shared with the other side: every access is one untorn
+ * atomic load or store, ordered as common/vq_split.h orders them.  Under
+ * ThreadSanitizer, which does not model fences, every shared access is
+ * sequentially consistent instead (as common/vq_compat.h does), so the
+ * race detector sees the synchronisation the fenced build relies on.
+ * Compiler builtins, so that C and C++ get the same code (liburing's
+ * barrier.h does the same).
  */
-#ifdef __cplusplus
-#define __vqchar_load_acquire(p)	__atomic_load_n((p), __ATOMIC_ACQUIRE)
-#define __vqchar_load_relaxed(p)	__atomic_load_n((p), __ATOMIC_RELAXED)
-#else
-#include <stdatomic.h>
-#define __vqchar_load_acquire(p) \
-	atomic_load_explicit((const _Atomic __typeof__(*(p)) *)(p), memory_order_acquire)
-#define __vqchar_load_relaxed(p) \
-	atomic_load_explicit((const _Atomic __typeof__(*(p)) *)(p), memory_order_relaxed)
+#if defined(__SANITIZE_THREAD__)
+#define __VQCHAR_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define __VQCHAR_TSAN 1
+#endif
 #endif
 
-/* Ring fields are little endian; <endian.h>'s le16toh() needs _DEFAULT_SOURCE. */
-static inline uint16_t __vqchar_le16(uint16_t v)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	return __builtin_bswap16(v);
+#ifdef __VQCHAR_TSAN
+#define __VQCHAR_MO_SHARED	__ATOMIC_SEQ_CST
+#define __VQCHAR_MO_ACQUIRE	__ATOMIC_SEQ_CST
+#define __VQCHAR_MO_RELEASE	__ATOMIC_SEQ_CST
+#define __vqchar_smp_mb()	__atomic_signal_fence(__ATOMIC_SEQ_CST)
 #else
-	return v;
+#define __VQCHAR_MO_SHARED	__ATOMIC_RELAXED
+#define __VQCHAR_MO_ACQUIRE	__ATOMIC_ACQUIRE
+#define __VQCHAR_MO_RELEASE	__ATOMIC_RELEASE
+/* Orders a ring store before a later ring load (spec 2.7.10's barrier). */
+#define __vqchar_smp_mb()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
 #endif
-}
+
+#define __vqchar_load_acquire(p)	__atomic_load_n((p), __VQCHAR_MO_ACQUIRE)
+#define __vqchar_load_relaxed(p)	__atomic_load_n((p), __ATOMIC_RELAXED)
+#define __vqchar_store_relaxed(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELAXED)
+#define __vqchar_ring_load(p)		__atomic_load_n((p), __VQCHAR_MO_SHARED)
+#define __vqchar_ring_store(p, v)	__atomic_store_n((p), (v), __VQCHAR_MO_SHARED)
+#define __vqchar_ring_release(p, v)	__atomic_store_n((p), (v), __VQCHAR_MO_RELEASE)
+/* Counters: one writer at a time, lock-free readers; no locked add. */
+#define __vqchar_stat_add(p, n) \
+	__vqchar_store_relaxed((p), __vqchar_load_relaxed(p) + (n))
+
+/* Ring fields are little endian; <endian.h>'s le16toh() needs _DEFAULT_SOURCE. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define __vqchar_le16(v)	((uint16_t)__builtin_bswap16(v))
+#define __vqchar_le32(v)	((uint32_t)__builtin_bswap32(v))
+#define __vqchar_le64(v)	((uint64_t)__builtin_bswap64(v))
+#else
+#define __vqchar_le16(v)	((uint16_t)(v))
+#define __vqchar_le32(v)	((uint32_t)(v))
+#define __vqchar_le64(v)	((uint64_t)(v))
+#endif
 
 static inline const struct vqchar_queue_hot *__vqchar_hot(const struct vqchar_queue *q)
 {
 	return (const struct vqchar_queue_hot *)(const void *)q;
+}
+
+static inline struct vqchar_queue_hot *__vqchar_hot_mut(struct vqchar_queue *q)
+{
+	return (struct vqchar_queue_hot *)(void *)q;
+}
+
+/*
+ * The library halves of the inline calls: each does the whole call, with
+ * the queue's locks, and is what the inline code falls back on for a
+ * shared queue and for anything out of the ordinary (several segments,
+ * indirect tables, a full queue, a bad ring entry, a syscall).
+ */
+int __vqchar_offer(struct vqchar_queue *q, const struct iovec *out, unsigned int out_cnt,
+		   unsigned int in_bufs, unsigned int flags);
+int __vqchar_offer_bufs(struct vqchar_queue *q, const struct vqchar_buf_seg *out,
+			unsigned int out_cnt, unsigned int in_bufs, unsigned int flags);
+int __vqchar_kick(struct vqchar_queue *q);
+int __vqchar_buf_get(struct vqchar_queue *q, void **data);
+int __vqchar_take_batch(struct vqchar_queue *q, struct vqchar_used *used, unsigned int max);
+int __vqchar_free(struct vqchar_queue *q, unsigned int head);
+int __vqchar_dev_pop(struct vqchar_queue *q, struct vqchar_dev_chain *c, struct iovec *iov,
+		     unsigned int max_iov);
+int __vqchar_dev_push(struct vqchar_queue *q, unsigned int head, uint32_t len);
+int __vqchar_dev_notify(struct vqchar_queue *q);
+
+/* vring_need_event(): does the step old -> new_idx cross @event_idx? */
+static inline int __vqchar_need_event(uint16_t event_idx, uint16_t new_idx, uint16_t old)
+{
+	return (uint16_t)(new_idx - event_idx - 1) < (uint16_t)(new_idx - old);
+}
+
+/* A single-issuer queue of this process's driver, working: inline calls may run. */
+static inline int __vqchar_drv_inline(const struct vqchar_queue_hot *h)
+{
+	return (h->mode & (VQCHAR_HOT_SINGLE | VQCHAR_HOT_ATTACHED)) == VQCHAR_HOT_SINGLE &&
+	       !h->broken;
 }
 
 /**
@@ -709,6 +903,340 @@ static inline unsigned int vqchar_dev_avail_pending(const struct vqchar_queue *q
 	uint16_t last = __vqchar_load_relaxed(&h->last_avail);
 
 	return (uint16_t)(idx - last);
+}
+
+/* ---- driver ---- */
+
+VQCHAR_INLINE int vqchar_kick(struct vqchar_queue *q)
+{
+	struct vqchar_queue_hot *h = __vqchar_hot_mut(q);
+	uint16_t old, new_idx;
+	int want;
+
+	/* Driver state is read only once the mode says it is this thread's. */
+	if ((h->mode & (VQCHAR_HOT_SINGLE | VQCHAR_HOT_ATTACHED)) != VQCHAR_HOT_SINGLE)
+		return __vqchar_kick(q);
+	old = h->kick_old;
+	new_idx = h->avail_next;
+	if (old == new_idx)
+		return 0;
+	/* Order the avail idx store before reading the device's suppression. */
+	__vqchar_smp_mb();
+	if (h->features & VQCHAR_F_EVENT_IDX)
+		want = __vqchar_need_event(__vqchar_le16(__vqchar_ring_load(h->avail_event)),
+					   new_idx, old);
+	else
+		want = !(__vqchar_le16(__vqchar_ring_load(h->used_flags)) &
+			 VQCHAR_RING_USED_F_NO_NOTIFY);
+	if (want)
+		return __vqchar_kick(q);	/* decides again, then writes the eventfd */
+	h->kick_old = new_idx;
+	__vqchar_stat_add(&h->st_kicks_suppressed, 1);
+	return 0;
+}
+
+/*
+ * Put buffer @b, @len bytes, on the ring as a one-descriptor chain and
+ * publish it.  The caller checked there is a free descriptor.
+ */
+static inline int __vqchar_add_one(struct vqchar_queue_hot *h, struct vqchar_queue *q,
+				   uint32_t b, uint32_t len, int write, unsigned int flags)
+{
+	uint16_t head = h->free_head;
+	struct vqchar_ring_desc *d = &h->desc[head];
+	struct vqchar_chain *ch = &h->chains[head];
+	int ret;
+
+	h->buf_state[b] = VQCHAR_BUF_CHAIN;
+	h->buf_len[b] = len;
+	__vqchar_ring_store(&d->addr, __vqchar_le64(h->io_base + (uint64_t)b * h->buf_size));
+	__vqchar_ring_store(&d->len, __vqchar_le32(len));
+	__vqchar_ring_store(&d->flags, __vqchar_le16(write ? VQCHAR_RING_DESC_F_WRITE : 0));
+	__vqchar_ring_store(&d->next, 0);
+	h->free_head = h->desc_next[head];
+	h->num_free--;
+
+	ch->first_buf = b;
+	ch->nsegs = 1;
+	ch->nr_out = !write;
+	ch->ind_buf = VQCHAR_NO_BUF;
+	ch->in_cap = write ? h->buf_size : 0;
+	ch->used_len = 0;
+	ch->ndesc = 1;
+	ch->state = VQCHAR_CHAIN_AVAIL;
+
+	__vqchar_ring_store(&h->avail_ring[h->avail_next & (h->num - 1)], __vqchar_le16(head));
+	h->avail_next++;
+	__vqchar_stat_add(&h->st_offered, 1);
+	/* Pairs with the device's acquire of avail->idx. */
+	__vqchar_ring_release(h->avail_idx, __vqchar_le16(h->avail_next));
+	/* The event index sees 16 bits: decide before the distance could wrap. */
+	if (!(flags & VQCHAR_OFFER_NO_KICK) || (uint16_t)(h->avail_next - h->kick_old) >= 0x8000) {
+		ret = vqchar_kick(q);
+		if (ret < 0)
+			return ret;
+	}
+	return head;
+}
+
+VQCHAR_INLINE int vqchar_offer(struct vqchar_queue *q, const struct iovec *out, unsigned int out_cnt,
+			       unsigned int in_bufs, unsigned int flags)
+{
+	struct vqchar_queue_hot *h = __vqchar_hot_mut(q);
+	const void *src = NULL;
+	uint32_t b, len;
+	int write;
+
+	/* Inline: one segment, direct, room for it now. */
+	if (!__vqchar_drv_inline(h) || (flags & ~VQCHAR_OFFER_NO_KICK) || !h->num_free ||
+	    !h->num_free_bufs || __atomic_load_n(&h->shutdown, __ATOMIC_ACQUIRE))
+		return __vqchar_offer(q, out, out_cnt, in_bufs, flags);
+	if (out_cnt == 1 && !in_bufs && out && out[0].iov_base && out[0].iov_len &&
+	    out[0].iov_len <= h->buf_size) {
+		src = out[0].iov_base;
+		len = (uint32_t)out[0].iov_len;
+		write = 0;
+	} else if (!out_cnt && in_bufs == 1) {
+		len = h->buf_size;
+		write = 1;
+	} else {
+		return __vqchar_offer(q, out, out_cnt, in_bufs, flags);
+	}
+	b = h->buf_free_head;
+	h->buf_free_head = h->buf_next[b];
+	h->num_free_bufs--;
+	if (src)
+		__builtin_memcpy(h->pool + (uint64_t)b * h->buf_size, src, len);
+	return __vqchar_add_one(h, q, b, len, write, flags);
+}
+
+VQCHAR_INLINE int vqchar_offer_bufs(struct vqchar_queue *q, const struct vqchar_buf_seg *out,
+				    unsigned int out_cnt, unsigned int in_bufs, unsigned int flags)
+{
+	struct vqchar_queue_hot *h = __vqchar_hot_mut(q);
+
+	if (!__vqchar_drv_inline(h) || (flags & ~VQCHAR_OFFER_NO_KICK) || !h->num_free ||
+	    out_cnt != 1 || in_bufs || !out || out[0].buf >= h->buf_count ||
+	    out[0].len > h->buf_size || h->buf_state[out[0].buf] != VQCHAR_BUF_USER ||
+	    __atomic_load_n(&h->shutdown, __ATOMIC_ACQUIRE))
+		return __vqchar_offer_bufs(q, out, out_cnt, in_bufs, flags);
+	return __vqchar_add_one(h, q, out[0].buf, out[0].len, 0, flags);
+}
+
+VQCHAR_INLINE int vqchar_buf_get(struct vqchar_queue *q, void **data)
+{
+	struct vqchar_queue_hot *h = __vqchar_hot_mut(q);
+	uint32_t b;
+
+	if ((h->mode & (VQCHAR_HOT_SINGLE | VQCHAR_HOT_ATTACHED)) != VQCHAR_HOT_SINGLE)
+		return __vqchar_buf_get(q, data);
+	if (!h->num_free_bufs)
+		return -ENOSPC;
+	b = h->buf_free_head;
+	h->buf_free_head = h->buf_next[b];
+	h->num_free_bufs--;
+	h->buf_state[b] = VQCHAR_BUF_USER;
+	if (data)
+		*data = h->pool + (uint64_t)b * h->buf_size;
+	return (int)b;
+}
+
+VQCHAR_INLINE int vqchar_take_batch(struct vqchar_queue *q, struct vqchar_used *used,
+				    unsigned int max)
+{
+	struct vqchar_queue_hot *h = __vqchar_hot_mut(q);
+	uint16_t last, pending;
+	unsigned int n = 0;
+	int more;
+
+	if (!__vqchar_drv_inline(h))
+		return __vqchar_take_batch(q, used, max);
+	last = h->last_used;
+	/* Pairs with the device's release of used->idx. */
+	pending = (uint16_t)(__vqchar_le16(__vqchar_load_acquire(h->used_idx)) - last);
+	if (pending > h->num)
+		return __vqchar_take_batch(q, used, max);	/* breaks the queue */
+	if (pending > max)
+		pending = (uint16_t)max;
+	/* Each entry is checked against the shadow before it is believed. */
+	for (; n < pending; n++, last++) {
+		const struct vqchar_ring_used_elem *e = &h->used_ring[last & (h->num - 1)];
+		uint32_t id = __vqchar_le32(__vqchar_ring_load(&e->id));
+		uint32_t len = __vqchar_le32(__vqchar_ring_load(&e->len));
+		struct vqchar_chain *ch;
+
+		if (id >= h->num)
+			break;
+		ch = &h->chains[id];
+		if (ch->state != VQCHAR_CHAIN_AVAIL || len > ch->in_cap)
+			break;
+		ch->state = VQCHAR_CHAIN_USED;
+		ch->used_len = len;
+		used[n].head = id;
+		used[n].len = len;
+	}
+	if (n) {
+		__vqchar_store_relaxed(&h->last_used, last);
+		__vqchar_stat_add(&h->st_taken, n);
+		/* With EVENT_IDX, ask for a call at the next entry (virtqueue_get_buf_ctx_split()). */
+		if (h->calls_enabled && (h->features & VQCHAR_F_EVENT_IDX)) {
+			__vqchar_ring_store(h->used_event, __vqchar_le16(last));
+			__vqchar_smp_mb();
+		}
+	}
+	if (n == pending)
+		return (int)n;
+	/* A bad entry: the library takes it from here, and breaks the queue. */
+	more = __vqchar_take_batch(q, used + n, max - n);
+	return n ? (int)n + (more > 0 ? more : 0) : more;
+}
+
+VQCHAR_INLINE int vqchar_take(struct vqchar_queue *q, uint32_t *len)
+{
+	struct vqchar_used u;
+	int n = vqchar_take_batch(q, &u, 1);
+
+	if (n <= 0)
+		return n ? n : -EAGAIN;
+	if (len)
+		*len = u.len;
+	return (int)u.head;
+}
+
+VQCHAR_INLINE int vqchar_free(struct vqchar_queue *q, unsigned int head)
+{
+	struct vqchar_queue_hot *h = __vqchar_hot_mut(q);
+	struct vqchar_chain *ch;
+	uint32_t b;
+
+	/* Inline: one direct descriptor, one buffer, nobody blocked to wake. */
+	if ((h->mode & (VQCHAR_HOT_SINGLE | VQCHAR_HOT_ATTACHED)) != VQCHAR_HOT_SINGLE ||
+	    head >= h->num || h->waiters)
+		return __vqchar_free(q, head);
+	ch = &h->chains[head];
+	if (ch->state != VQCHAR_CHAIN_USED || ch->ndesc != 1 || ch->nsegs != 1 ||
+	    ch->ind_buf != VQCHAR_NO_BUF)
+		return __vqchar_free(q, head);
+	h->desc_next[head] = h->free_head;
+	h->free_head = (uint16_t)head;
+	h->num_free++;
+	b = ch->first_buf;
+	h->buf_state[b] = VQCHAR_BUF_FREE;
+	h->buf_next[b] = h->buf_free_head;
+	h->buf_free_head = b;
+	h->num_free_bufs++;
+	__builtin_memset(ch, 0, sizeof(*ch));
+	h->room_gen++;
+	return 0;
+}
+
+/* ---- device ---- */
+
+/* Largest iovec array vqchar_dev_pop() takes. */
+#define VQCHAR_DEV_MAX_IOV	(1U << 20)
+
+VQCHAR_INLINE int vqchar_dev_pop(struct vqchar_queue *q, struct vqchar_dev_chain *c,
+				 struct iovec *iov, unsigned int max_iov)
+{
+	struct vqchar_queue_hot *h = __vqchar_hot_mut(q);
+	uint16_t last, pending, head, flags;
+	struct vqchar_ring_desc d;
+	uint64_t addr, off;
+	uint32_t len;
+
+	if (!(h->mode & VQCHAR_HOT_SINGLE) || h->dev_err || !c || !iov || !max_iov ||
+	    max_iov > VQCHAR_DEV_MAX_IOV)
+		return __vqchar_dev_pop(q, c, iov, max_iov);
+	last = h->last_avail;
+	/* Pairs with the driver's release of avail->idx. */
+	pending = (uint16_t)(__vqchar_le16(__vqchar_load_acquire(h->avail_idx)) - last);
+	if (!pending)
+		return 0;
+	if (pending > h->num)
+		return __vqchar_dev_pop(q, c, iov, max_iov);	/* breaks the queue */
+	head = __vqchar_le16(__vqchar_ring_load(&h->avail_ring[last & (h->num - 1)]));
+	if (head >= h->num)
+		return __vqchar_dev_pop(q, c, iov, max_iov);
+	/*
+	 * Inline: a lone direct descriptor inside the pool.  Read once into a
+	 * copy, checked and used from the copy; every other chain goes
+	 * through the shared walker (vq_chain_walk()).
+	 */
+	__builtin_memcpy(&d, &h->desc[head], sizeof(d));
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	flags = __vqchar_le16(d.flags);
+	addr = __vqchar_le64(d.addr);
+	len = __vqchar_le32(d.len);
+	if ((flags & (VQCHAR_RING_DESC_F_NEXT | VQCHAR_RING_DESC_F_INDIRECT)) ||
+	    addr < h->io_base)
+		return __vqchar_dev_pop(q, c, iov, max_iov);
+	off = addr - h->io_base;
+	if (off > h->pool_size || len > h->pool_size - off)
+		return __vqchar_dev_pop(q, c, iov, max_iov);
+	iov[0].iov_base = h->pool + off;
+	iov[0].iov_len = len;
+	c->head = head;
+	c->pad = 0;
+	if (flags & VQCHAR_RING_DESC_F_WRITE) {
+		c->nr_out = 0;
+		c->nr_in = 1;
+		c->out_bytes = 0;
+		c->in_bytes = len;
+	} else {
+		c->nr_out = 1;
+		c->nr_in = 0;
+		c->out_bytes = len;
+		c->in_bytes = 0;
+	}
+	__vqchar_store_relaxed(&h->last_avail, (uint16_t)(last + 1));
+	__vqchar_stat_add(&h->st_dev_popped, 1);
+	return 1;
+}
+
+VQCHAR_INLINE int vqchar_dev_push(struct vqchar_queue *q, unsigned int head, uint32_t len)
+{
+	struct vqchar_queue_hot *h = __vqchar_hot_mut(q);
+	struct vqchar_ring_used_elem *e;
+
+	if (!(h->mode & VQCHAR_HOT_SINGLE) || head >= h->num || h->dev_err)
+		return __vqchar_dev_push(q, head, len);
+	e = &h->used_ring[h->dev_used_idx & (h->num - 1)];
+	__vqchar_ring_store(&e->id, __vqchar_le32(head));
+	__vqchar_ring_store(&e->len, __vqchar_le32(len));
+	h->dev_used_idx++;
+	/* Pairs with the driver's acquire of used->idx. */
+	__vqchar_ring_release(h->used_idx, __vqchar_le16(h->dev_used_idx));
+	/* Half the index space since the last notify: the next one must signal. */
+	if ((uint16_t)(h->dev_used_idx - h->dev_signalled) >= 0x8000)
+		h->dev_signalled_valid = 0;
+	return 0;
+}
+
+VQCHAR_INLINE int vqchar_dev_notify(struct vqchar_queue *q)
+{
+	struct vqchar_queue_hot *h = __vqchar_hot_mut(q);
+	uint16_t old, new_idx;
+	int want;
+
+	if (!(h->mode & VQCHAR_HOT_SINGLE) || !h->dev_signalled_valid)
+		return __vqchar_dev_notify(q);
+	old = h->dev_signalled;
+	new_idx = h->dev_used_idx;
+	if (old == new_idx)
+		return 0;
+	/* Order the used idx store before reading the driver's suppression. */
+	__vqchar_smp_mb();
+	if (h->features & VQCHAR_F_EVENT_IDX)
+		want = __vqchar_need_event(__vqchar_le16(__vqchar_ring_load(h->used_event)),
+					   new_idx, old);
+	else
+		want = !(__vqchar_le16(__vqchar_ring_load(h->avail_flags)) &
+			 VQCHAR_RING_AVAIL_F_NO_INTERRUPT);
+	if (want)
+		return __vqchar_dev_notify(q);	/* decides again, then writes the eventfd */
+	h->dev_signalled = new_idx;
+	__vqchar_stat_add(&h->st_dev_calls_suppressed, 1);
+	return 0;
 }
 
 #ifdef __cplusplus

@@ -12,14 +12,12 @@
 #include "syscall.h"
 #include "vqchar_int.h"
 
-/* Largest segment array vqchar_dev_pop() grows its scratch to. */
-#define VQCHAR_DEV_MAX_IOV	(1U << 20)
 
 /* Holds q->dev_lock. */
 static int vqchar_dev_break(struct vqchar_queue *q, unsigned int err, uint32_t index)
 {
 	/* Atomic: vqchar_dev_wait() looks without the lock. */
-	__vqchar_store_relaxed(&q->dev_err, err);
+	__vqchar_store_relaxed(&q->hot.dev_err, err);
 	q->dev_err_index = index;
 	if (q->err_fd >= 0)
 		__sys_eventfd_signal(q->err_fd);
@@ -46,7 +44,7 @@ static int vqchar_dev_scratch(struct vqchar_queue *q, unsigned int n)
 	return 0;
 }
 
-int vqchar_dev_pop(struct vqchar_queue *q, struct vqchar_dev_chain *c, struct iovec *iov,
+int __vqchar_dev_pop(struct vqchar_queue *q, struct vqchar_dev_chain *c, struct iovec *iov,
 		   unsigned int max_iov)
 {
 	struct vq_chain chain;
@@ -59,7 +57,7 @@ int vqchar_dev_pop(struct vqchar_queue *q, struct vqchar_dev_chain *c, struct io
 
 	vq_dev_lock(q);
 	last = q->hot.last_avail;
-	if (q->dev_err) {
+	if (q->hot.dev_err) {
 		ret = -EIO;
 		goto out;
 	}
@@ -99,59 +97,59 @@ int vqchar_dev_pop(struct vqchar_queue *q, struct vqchar_dev_chain *c, struct io
 	c->out_bytes = chain.out_bytes;
 	c->in_bytes = chain.in_bytes;
 	__vqchar_store_relaxed(&q->hot.last_avail, (uint16_t)(last + 1));
-	VQ_STAT_INC(&q->st_dev_popped);
+	VQ_STAT_INC(&q->hot.st_dev_popped);
 	ret = 1;
 out:
 	vq_dev_unlock(q);
 	return ret;
 }
 
-int vqchar_dev_push(struct vqchar_queue *q, unsigned int head, uint32_t len)
+int __vqchar_dev_push(struct vqchar_queue *q, unsigned int head, uint32_t len)
 {
 	int ret = 0;
 
 	if (head >= q->num)
 		return -EINVAL;
 	vq_dev_lock(q);
-	if (q->dev_err) {
+	if (q->hot.dev_err) {
 		ret = -EIO;
 	} else {
-		vq_dev_used_fill(&q->ring, q->dev_used_idx, head, len);
-		q->dev_used_idx++;
-		vq_dev_used_publish(&q->ring, q->dev_used_idx);
+		vq_dev_used_fill(&q->ring, q->hot.dev_used_idx, head, len);
+		q->hot.dev_used_idx++;
+		vq_dev_used_publish(&q->ring, q->hot.dev_used_idx);
 		/*
 		 * Half the index space since the last notify: the event index
 		 * comparison could wrap, so the next notify must signal
 		 * (vhost_add_used_n()'s signalled_used_valid).
 		 */
-		if ((uint16_t)(q->dev_used_idx - q->dev_signalled) >= 0x8000)
-			q->dev_signalled_valid = false;
+		if ((uint16_t)(q->hot.dev_used_idx - q->hot.dev_signalled) >= 0x8000)
+			q->hot.dev_signalled_valid = false;
 	}
 	vq_dev_unlock(q);
 	return ret;
 }
 
-int vqchar_dev_notify(struct vqchar_queue *q)
+int __vqchar_dev_notify(struct vqchar_queue *q)
 {
 	uint16_t old, new_idx;
 	int ret = 0;
 
 	vq_dev_lock(q);
-	old = q->dev_signalled;
-	new_idx = q->dev_used_idx;
-	if (old == new_idx && q->dev_signalled_valid)
+	old = q->hot.dev_signalled;
+	new_idx = q->hot.dev_used_idx;
+	if (old == new_idx && q->hot.dev_signalled_valid)
 		goto out;
-	if (q->dev_signalled_valid && !vq_dev_should_call(&q->ring, q->features, old, new_idx)) {
-		q->dev_signalled = new_idx;
-		VQ_STAT_INC(&q->st_dev_calls_suppressed);
+	if (q->hot.dev_signalled_valid && !vq_dev_should_call(&q->ring, q->features, old, new_idx)) {
+		q->hot.dev_signalled = new_idx;
+		VQ_STAT_INC(&q->hot.st_dev_calls_suppressed);
 		goto out;
 	}
 	if (q->call_fd >= 0)
 		ret = __sys_eventfd_signal(q->call_fd);
 	if (!ret) {
-		q->dev_signalled = new_idx;
-		q->dev_signalled_valid = true;
-		VQ_STAT_INC(&q->st_dev_calls);
+		q->hot.dev_signalled = new_idx;
+		q->hot.dev_signalled_valid = true;
+		VQ_STAT_INC(&q->hot.st_dev_calls);
 		ret = 1;
 	}
 out:
@@ -201,7 +199,7 @@ int vqchar_dev_wait(struct vqchar_queue *q, int timeout_ms)
 			ret = -ESHUTDOWN;
 			break;
 		}
-		if (__vqchar_load_rlx(&q->dev_err) || err_seen) {
+		if (__vqchar_load_rlx(&q->hot.dev_err) || err_seen) {
 			ret = -EIO;
 			break;
 		}
@@ -261,7 +259,7 @@ unsigned int vqchar_dev_error(struct vqchar_queue *q, uint32_t *index)
 	unsigned int err;
 
 	vq_dev_lock(q);
-	err = q->dev_err;
+	err = q->hot.dev_err;
 	if (index)
 		*index = q->dev_err_index;
 	vq_dev_unlock(q);

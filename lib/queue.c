@@ -55,7 +55,7 @@ static inline uint8_t *vqchar_buf_ptr(const struct vqchar_queue *q, uint32_t buf
 /* Wake blocked driver calls after a local change.  Holds q->lock (or is the single issuer). */
 static void vqchar_drv_wake(struct vqchar_queue *q)
 {
-	if (!q->waiters)
+	if (!q->hot.waiters)
 		return;
 	pthread_cond_broadcast(&q->ev);
 	if (q->polling)
@@ -68,11 +68,11 @@ static void vqchar_drv_wake(struct vqchar_queue *q)
  */
 static int vqchar_set_broken(struct vqchar_queue *q)
 {
-	if (!q->broken && q->err_fd >= 0)
+	if (!q->hot.broken && q->err_fd >= 0)
 		__sys_eventfd_signal(q->err_fd);
-	q->broken = -EIO;
+	q->hot.broken = -EIO;
 	vqchar_drv_wake(q);
-	return q->broken;
+	return q->hot.broken;
 }
 
 static int vqchar_shape(const struct vqchar_queue *q, const struct vqchar_src *src,
@@ -138,11 +138,11 @@ static int vqchar_shape(const struct vqchar_queue *q, const struct vqchar_src *s
 static int vqchar_use_indirect(const struct vqchar_queue *q, const struct vqchar_shape *s,
 			       unsigned int flags)
 {
-	bool ind_now = s->can_indirect && q->num_free >= 1 && q->num_free_bufs >= s->bufs + 1;
-	bool dir_now = s->can_direct && q->num_free >= s->nsegs && q->num_free_bufs >= s->bufs;
+	bool ind_now = s->can_indirect && q->hot.num_free >= 1 && q->hot.num_free_bufs >= s->bufs + 1;
+	bool dir_now = s->can_direct && q->hot.num_free >= s->nsegs && q->hot.num_free_bufs >= s->bufs;
 	bool prefer_ind = (flags & VQCHAR_OFFER_INDIRECT) ||
 			  (s->nsegs > 1 && (s->nsegs >= VQCHAR_INDIRECT_MIN_SEGS ||
-					    s->nsegs > q->num_free));
+					    s->nsegs > q->hot.num_free));
 
 	if (prefer_ind && ind_now)
 		return 1;
@@ -153,20 +153,20 @@ static int vqchar_use_indirect(const struct vqchar_queue *q, const struct vqchar
 
 static uint32_t vqchar_buf_pop(struct vqchar_queue *q)
 {
-	uint32_t b = q->buf_free_head;
+	uint32_t b = q->hot.buf_free_head;
 
-	q->buf_free_head = q->buf_next[b];
-	q->num_free_bufs--;
-	q->buf_state[b] = VQCHAR_BUF_CHAIN;
+	q->hot.buf_free_head = q->hot.buf_next[b];
+	q->hot.num_free_bufs--;
+	q->hot.buf_state[b] = VQCHAR_BUF_CHAIN;
 	return b;
 }
 
 static void vqchar_buf_push(struct vqchar_queue *q, uint32_t b)
 {
-	q->buf_state[b] = VQCHAR_BUF_FREE;
-	q->buf_next[b] = q->buf_free_head;
-	q->buf_free_head = b;
-	q->num_free_bufs++;
+	q->hot.buf_state[b] = VQCHAR_BUF_FREE;
+	q->hot.buf_next[b] = q->hot.buf_free_head;
+	q->hot.buf_free_head = b;
+	q->hot.num_free_bufs++;
 }
 
 /*
@@ -180,12 +180,12 @@ static int vqchar_claim_zc(struct vqchar_queue *q, const struct vqchar_src *src)
 	for (i = 0; i < src->zc_cnt; i++) {
 		uint32_t b = src->zc[i].buf;
 
-		if (q->buf_state[b] != VQCHAR_BUF_USER) {
+		if (q->hot.buf_state[b] != VQCHAR_BUF_USER) {
 			while (i--)
-				q->buf_state[src->zc[i].buf] = VQCHAR_BUF_USER;
+				q->hot.buf_state[src->zc[i].buf] = VQCHAR_BUF_USER;
 			return -EINVAL;
 		}
-		q->buf_state[b] = VQCHAR_BUF_CHAIN;
+		q->hot.buf_state[b] = VQCHAR_BUF_CHAIN;
 	}
 	return 0;
 }
@@ -251,8 +251,8 @@ static int vqchar_add_chain(struct vqchar_queue *q, const struct vqchar_src *src
 	if (ret)
 		return ret;
 
-	head = q->free_head;
-	ch = &q->chains[head];
+	head = q->hot.free_head;
+	ch = &q->hot.chains[head];
 	ch->ind_buf = VQCHAR_NO_BUF;
 	if (indirect) {
 		ch->ind_buf = vqchar_buf_pop(q);
@@ -278,11 +278,11 @@ static int vqchar_add_chain(struct vqchar_queue *q, const struct vqchar_src *src
 			len = q->buf_size;
 		}
 
-		q->buf_len[b] = len;
+		q->hot.buf_len[b] = len;
 		if (prev == VQCHAR_NO_BUF)
 			ch->first_buf = b;
 		else
-			q->buf_next[prev] = b;
+			q->hot.buf_next[prev] = b;
 		prev = b;
 
 		if (indirect) {
@@ -290,9 +290,9 @@ static int vqchar_add_chain(struct vqchar_queue *q, const struct vqchar_src *src
 					   last ? 0 : (uint16_t)(seg + 1));
 		} else {
 			vq_drv_desc_write(&q->ring, d, vqchar_buf_addr(q, b), len, fl,
-					  last ? 0 : q->desc_next[d]);
+					  last ? 0 : q->hot.desc_next[d]);
 			if (!last)
-				d = q->desc_next[d];
+				d = q->hot.desc_next[d];
 		}
 	}
 	if (indirect)
@@ -301,8 +301,8 @@ static int vqchar_add_chain(struct vqchar_queue *q, const struct vqchar_src *src
 				  VQ_DESC_F_INDIRECT, 0);
 
 	/* d is the chain's last descriptor; the free list goes on after it. */
-	q->free_head = q->desc_next[d];
-	q->num_free -= ndesc;
+	q->hot.free_head = q->hot.desc_next[d];
+	q->hot.num_free -= ndesc;
 
 	ch->nsegs = s->nsegs;
 	ch->nr_out = s->nr_out;
@@ -311,23 +311,23 @@ static int vqchar_add_chain(struct vqchar_queue *q, const struct vqchar_src *src
 	ch->ndesc = (uint16_t)ndesc;
 	ch->state = VQCHAR_CHAIN_AVAIL;
 
-	vq_drv_avail_fill(&q->ring, q->avail_idx, head);
-	q->avail_idx++;
-	VQ_STAT_INC(&q->st_offered);
+	vq_drv_avail_fill(&q->ring, q->hot.avail_next, head);
+	q->hot.avail_next++;
+	VQ_STAT_INC(&q->hot.st_offered);
 	return head;
 }
 
 /* Kick decision for everything published since the last one.  Holds q->lock. */
 static int vqchar_kick_locked(struct vqchar_queue *q)
 {
-	uint16_t old = q->kick_old, new_idx = q->avail_idx;
+	uint16_t old = q->hot.kick_old, new_idx = q->hot.avail_next;
 	int ret;
 
 	if (old == new_idx)
 		return 0;
 	if (!vq_drv_should_kick(&q->ring, q->features, old, new_idx)) {
-		q->kick_old = new_idx;
-		VQ_STAT_INC(&q->st_kicks_suppressed);
+		q->hot.kick_old = new_idx;
+		VQ_STAT_INC(&q->hot.st_kicks_suppressed);
 		return 0;
 	}
 	if (q->kick_fd >= 0) {
@@ -336,21 +336,21 @@ static int vqchar_kick_locked(struct vqchar_queue *q)
 		if (ret)
 			return ret;
 	}
-	q->kick_old = new_idx;
-	VQ_STAT_INC(&q->st_kicks);
+	q->hot.kick_old = new_idx;
+	VQ_STAT_INC(&q->hot.st_kicks);
 	return q->kick_fd >= 0;
 }
 
 /* Publish what was added; kick unless told not to.  Holds q->lock. */
 static int vqchar_publish(struct vqchar_queue *q, unsigned int flags)
 {
-	vq_drv_avail_publish(&q->ring, q->avail_idx);
+	vq_drv_avail_publish(&q->ring, q->hot.avail_next);
 	/*
 	 * vq_need_event() only sees 16 bits: decide before the distance
 	 * since the last decision could wrap (virtqueue_add_split() does
 	 * the same at 65535).
 	 */
-	if (!(flags & VQCHAR_OFFER_NO_KICK) || (uint16_t)(q->avail_idx - q->kick_old) >= 0x8000)
+	if (!(flags & VQCHAR_OFFER_NO_KICK) || (uint16_t)(q->hot.avail_next - q->hot.kick_old) >= 0x8000)
 		return vqchar_kick_locked(q);
 	return 0;
 }
@@ -369,7 +369,7 @@ static int vqchar_drv_block(struct vqchar_queue *q, vqchar_ready_fn ready, void 
 {
 	int ret;
 
-	q->waiters++;
+	q->hot.waiters++;
 	q->used_waiters += want_used;
 	for (;;) {
 		struct pollfd pfd[3] = {
@@ -404,7 +404,7 @@ static int vqchar_drv_block(struct vqchar_queue *q, vqchar_ready_fn ready, void 
 
 		/* Arm calls before sleeping, then look once more (virtqueue_enable_cb_prepare). */
 		q->polling = true;
-		q->calls_enabled = true;
+		q->hot.calls_enabled = true;
 		vq_drv_set_calls(&q->ring, q->features, true, q->hot.last_used);
 		if (vq_drv_used_pending(&q->ring, q->hot.last_used) &&
 		    (want_used || q->used_waiters)) {
@@ -436,11 +436,11 @@ static int vqchar_drv_block(struct vqchar_queue *q, vqchar_ready_fn ready, void 
 		if (ret < 0 && ret != -EINTR)
 			break;
 	}
-	q->waiters--;
+	q->hot.waiters--;
 	q->used_waiters -= want_used;
-	if (!q->waiters) {
+	if (!q->hot.waiters) {
 		/* Nobody sleeps: stop asking for calls (virtqueue_disable_cb). */
-		q->calls_enabled = false;
+		q->hot.calls_enabled = false;
 		vq_drv_set_calls(&q->ring, q->features, false, q->hot.last_used);
 	}
 	/* Hand the poll on, or tell vqchar_queue_close() the last one left. */
@@ -458,11 +458,11 @@ static int vqchar_room_ready(struct vqchar_queue *q, void *arg)
 {
 	struct vqchar_room_wait *rw = arg;
 
-	if (q->broken)
-		return q->broken;
+	if (q->hot.broken)
+		return q->hot.broken;
 	if (q->err_seen)
 		return -EIO;
-	return q->ow_head == &rw->w && q->room_gen != rw->w.room_gen;
+	return q->ow_head == &rw->w && q->hot.room_gen != rw->w.room_gen;
 }
 
 static void vqchar_ow_enqueue(struct vqchar_queue *q, struct vqchar_room_wait *rw)
@@ -487,7 +487,7 @@ static void vqchar_ow_dequeue(struct vqchar_queue *q, struct vqchar_room_wait *r
 	*pp = rw->w.next;
 	rw->queued = false;
 	/* The next in line tries at once. */
-	q->room_gen++;
+	q->hot.room_gen++;
 	pthread_cond_broadcast(&q->ev);
 }
 
@@ -525,14 +525,14 @@ static int vqchar_offer_srcs(struct vqchar_queue *q, const struct vqchar_src *sr
 			ret = -ENOSPC;
 			goto out;
 		}
-		rw.w.room_gen = q->room_gen;
+		rw.w.room_gen = q->hot.room_gen;
 		vqchar_ow_enqueue(q, &rw);
 	}
 	while (done < nr) {
 		struct vqchar_shape s;
 
-		if (q->broken) {
-			ret = q->broken;
+		if (q->hot.broken) {
+			ret = q->hot.broken;
 			break;
 		}
 		if (rw.queued && q->ow_head != &rw.w) {
@@ -561,7 +561,7 @@ static int vqchar_offer_srcs(struct vqchar_queue *q, const struct vqchar_src *sr
 		}
 		if (!rw.queued)
 			vqchar_ow_enqueue(q, &rw);
-		rw.w.room_gen = q->room_gen;
+		rw.w.room_gen = q->hot.room_gen;
 		ret = vqchar_drv_block(q, vqchar_room_ready, &rw, false, deadline);
 		if (ret < 0)
 			break;
@@ -578,7 +578,7 @@ out:
 	return done ? (int)done : ret;
 }
 
-int vqchar_offer(struct vqchar_queue *q, const struct iovec *out, unsigned int out_cnt,
+int __vqchar_offer(struct vqchar_queue *q, const struct iovec *out, unsigned int out_cnt,
 		 unsigned int in_bufs, unsigned int flags)
 {
 	struct vqchar_src src = {
@@ -609,7 +609,7 @@ int vqchar_offer_timeout(struct vqchar_queue *q, const struct iovec *out, unsign
 	return kick_err ? kick_err : (int)head;
 }
 
-int vqchar_offer_bufs(struct vqchar_queue *q, const struct vqchar_buf_seg *out,
+int __vqchar_offer_bufs(struct vqchar_queue *q, const struct vqchar_buf_seg *out,
 		      unsigned int out_cnt, unsigned int in_bufs, unsigned int flags)
 {
 	struct vqchar_src src = {
@@ -667,7 +667,7 @@ int vqchar_offer_batch(struct vqchar_queue *q, const struct vqchar_chain_req *re
 	return (int)done;
 }
 
-int vqchar_kick(struct vqchar_queue *q)
+int __vqchar_kick(struct vqchar_queue *q)
 {
 	int ret;
 
@@ -679,19 +679,19 @@ int vqchar_kick(struct vqchar_queue *q)
 	return ret;
 }
 
-int vqchar_buf_get(struct vqchar_queue *q, void **data)
+int __vqchar_buf_get(struct vqchar_queue *q, void **data)
 {
 	uint32_t b;
 
 	if (q->attached)
 		return -EPERM;
 	vq_drv_lock(q);
-	if (!q->num_free_bufs) {
+	if (!q->hot.num_free_bufs) {
 		vq_drv_unlock(q);
 		return -ENOSPC;
 	}
 	b = vqchar_buf_pop(q);
-	q->buf_state[b] = VQCHAR_BUF_USER;
+	q->hot.buf_state[b] = VQCHAR_BUF_USER;
 	vq_drv_unlock(q);
 	if (data)
 		*data = vqchar_buf_ptr(q, b);
@@ -705,9 +705,9 @@ int vqchar_buf_put(struct vqchar_queue *q, unsigned int buf)
 	if (q->attached)
 		return -EPERM;
 	vq_drv_lock(q);
-	if (buf < q->buf_count && q->buf_state[buf] == VQCHAR_BUF_USER) {
+	if (buf < q->buf_count && q->hot.buf_state[buf] == VQCHAR_BUF_USER) {
 		vqchar_buf_push(q, buf);
-		q->room_gen++;
+		q->hot.room_gen++;
 		vqchar_drv_wake(q);
 		ret = 0;
 	}
@@ -727,8 +727,8 @@ static int vqchar_take_one(struct vqchar_queue *q, struct vqchar_used *u)
 	struct vqchar_chain *ch;
 	uint32_t id, len;
 
-	if (q->broken)
-		return q->broken;
+	if (q->hot.broken)
+		return q->hot.broken;
 	pending = vq_drv_used_pending(&q->ring, last);
 	if (!pending)
 		return -EAGAIN;
@@ -737,14 +737,14 @@ static int vqchar_take_one(struct vqchar_queue *q, struct vqchar_used *u)
 	vq_drv_used_read(&q->ring, last, &id, &len);
 	if (id >= q->num)
 		return vqchar_set_broken(q);
-	ch = &q->chains[id];
+	ch = &q->hot.chains[id];
 	if (ch->state != VQCHAR_CHAIN_AVAIL || len > ch->in_cap)
 		return vqchar_set_broken(q);
 
 	ch->state = VQCHAR_CHAIN_USED;
 	ch->used_len = len;
 	__vqchar_store_relaxed(&q->hot.last_used, (uint16_t)(last + 1));
-	VQ_STAT_INC(&q->st_taken);
+	VQ_STAT_INC(&q->hot.st_taken);
 	u->head = id;
 	u->len = len;
 	return 0;
@@ -753,11 +753,11 @@ static int vqchar_take_one(struct vqchar_queue *q, struct vqchar_used *u)
 /* With EVENT_IDX, ask for a call at the next entry (virtqueue_get_buf_ctx_split()). */
 static void vqchar_update_used_event(struct vqchar_queue *q)
 {
-	if (q->calls_enabled && (q->features & VQCHAR_F_EVENT_IDX))
+	if (q->hot.calls_enabled && (q->features & VQCHAR_F_EVENT_IDX))
 		vq_drv_set_calls(&q->ring, q->features, true, q->hot.last_used);
 }
 
-int vqchar_take_batch(struct vqchar_queue *q, struct vqchar_used *used, unsigned int max)
+int __vqchar_take_batch(struct vqchar_queue *q, struct vqchar_used *used, unsigned int max)
 {
 	unsigned int n = 0;
 	int ret = 0;
@@ -779,29 +779,10 @@ int vqchar_take_batch(struct vqchar_queue *q, struct vqchar_used *used, unsigned
 	return ret == -EAGAIN ? 0 : ret;
 }
 
-int vqchar_take(struct vqchar_queue *q, uint32_t *len)
-{
-	struct vqchar_used u;
-	int ret;
-
-	if (q->attached)
-		return -EPERM;
-	vq_drv_lock(q);
-	ret = vqchar_take_one(q, &u);
-	if (!ret)
-		vqchar_update_used_event(q);
-	vq_drv_unlock(q);
-	if (ret)
-		return ret;
-	if (len)
-		*len = u.len;
-	return (int)u.head;
-}
-
 /* Enable calls and re-check; returns what is pending.  Holds q->lock. */
 static unsigned int vqchar_enable_calls_locked(struct vqchar_queue *q)
 {
-	q->calls_enabled = true;
+	q->hot.calls_enabled = true;
 	vq_drv_set_calls(&q->ring, q->features, true, q->hot.last_used);
 	return vq_drv_used_pending(&q->ring, q->hot.last_used);
 }
@@ -813,7 +794,7 @@ int vqchar_enable_calls(struct vqchar_queue *q)
 	if (q->attached)
 		return -EPERM;
 	vq_drv_lock(q);
-	ret = q->broken ? q->broken : (int)vqchar_enable_calls_locked(q);
+	ret = q->hot.broken ? q->hot.broken : (int)vqchar_enable_calls_locked(q);
 	vq_drv_unlock(q);
 	return ret;
 }
@@ -824,7 +805,7 @@ int vqchar_disable_calls(struct vqchar_queue *q)
 		return -EPERM;
 	vq_drv_lock(q);
 	/* With EVENT_IDX this stops moving used_event: at most one more call. */
-	q->calls_enabled = false;
+	q->hot.calls_enabled = false;
 	vq_drv_set_calls(&q->ring, q->features, false, q->hot.last_used);
 	vq_drv_unlock(q);
 	return 0;
@@ -836,8 +817,8 @@ static int vqchar_used_ready(struct vqchar_queue *q, void *arg)
 	unsigned int pending = vq_drv_used_pending(&q->ring, q->hot.last_used);
 
 	(void)arg;
-	if (q->broken)
-		return q->broken;
+	if (q->hot.broken)
+		return q->hot.broken;
 	/* Broken: whatever was used before still counts. */
 	if (pending)
 		return (int)pending;
@@ -882,9 +863,9 @@ int vqchar_wait(struct vqchar_queue *q, int timeout_ms, uint32_t *len)
 /* The chain at @head if the caller owns it, else NULL.  Holds q->lock. */
 static struct vqchar_chain *vqchar_chain_get(struct vqchar_queue *q, unsigned int head)
 {
-	if (head >= q->num || q->chains[head].state == VQCHAR_CHAIN_FREE)
+	if (head >= q->num || q->hot.chains[head].state == VQCHAR_CHAIN_FREE)
 		return NULL;
-	return &q->chains[head];
+	return &q->hot.chains[head];
 }
 
 int vqchar_chain_out(struct vqchar_queue *q, unsigned int head, struct iovec *iov,
@@ -902,9 +883,9 @@ int vqchar_chain_out(struct vqchar_queue *q, unsigned int head, struct iovec *io
 		vq_drv_unlock(q);
 		return -EINVAL;
 	}
-	for (i = 0, b = ch->first_buf; i < ch->nr_out && i < max; i++, b = q->buf_next[b]) {
+	for (i = 0, b = ch->first_buf; i < ch->nr_out && i < max; i++, b = q->hot.buf_next[b]) {
 		iov[i].iov_base = vqchar_buf_ptr(q, b);
-		iov[i].iov_len = q->buf_len[b];
+		iov[i].iov_len = q->hot.buf_len[b];
 	}
 	ret = (int)ch->nr_out;
 	vq_drv_unlock(q);
@@ -929,10 +910,10 @@ int vqchar_chain_in(struct vqchar_queue *q, unsigned int head, struct iovec *iov
 	}
 	left = ch->state == VQCHAR_CHAIN_USED ? ch->used_len : ch->in_cap;
 	for (i = 0, b = ch->first_buf; i < ch->nr_out; i++)
-		b = q->buf_next[b];
+		b = q->hot.buf_next[b];
 	n = ch->nsegs - ch->nr_out;
-	for (i = 0; i < n && i < max; i++, b = q->buf_next[b]) {
-		uint64_t len = left < q->buf_len[b] ? left : q->buf_len[b];
+	for (i = 0; i < n && i < max; i++, b = q->hot.buf_next[b]) {
+		uint64_t len = left < q->hot.buf_len[b] ? left : q->hot.buf_len[b];
 
 		iov[i].iov_base = vqchar_buf_ptr(q, b);
 		iov[i].iov_len = (size_t)len;
@@ -943,7 +924,7 @@ int vqchar_chain_in(struct vqchar_queue *q, unsigned int head, struct iovec *iov
 	return ret;
 }
 
-int vqchar_free(struct vqchar_queue *q, unsigned int head)
+int __vqchar_free(struct vqchar_queue *q, unsigned int head)
 {
 	struct vqchar_chain *ch;
 	uint32_t b, next, i;
@@ -961,20 +942,20 @@ int vqchar_free(struct vqchar_queue *q, unsigned int head)
 	/* Descriptors: the chain is linked through desc_next, as allocated. */
 	last = (uint16_t)head;
 	for (i = 1; i < ch->ndesc; i++)
-		last = q->desc_next[last];
-	q->desc_next[last] = q->free_head;
-	q->free_head = (uint16_t)head;
-	q->num_free += ch->ndesc;
+		last = q->hot.desc_next[last];
+	q->hot.desc_next[last] = q->hot.free_head;
+	q->hot.free_head = (uint16_t)head;
+	q->hot.num_free += ch->ndesc;
 
 	for (i = 0, b = ch->first_buf; i < ch->nsegs; i++, b = next) {
-		next = q->buf_next[b];
+		next = q->hot.buf_next[b];
 		vqchar_buf_push(q, b);
 	}
 	if (ch->ind_buf != VQCHAR_NO_BUF)
 		vqchar_buf_push(q, ch->ind_buf);
 	memset(ch, 0, sizeof(*ch));
 
-	q->room_gen++;
+	q->hot.room_gen++;
 	vqchar_drv_wake(q);
 	vq_drv_unlock(q);
 	return 0;

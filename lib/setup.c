@@ -34,44 +34,96 @@ void __vqchar_driver_reset(struct vqchar_queue *q)
 		return;
 
 	for (i = 0; i < q->num; i++)
-		q->desc_next[i] = (uint16_t)(i + 1);
-	q->free_head = 0;
-	q->num_free = q->num;
-	memset(q->chains, 0, (size_t)q->num * sizeof(*q->chains));
+		q->hot.desc_next[i] = (uint16_t)(i + 1);
+	q->hot.free_head = 0;
+	q->hot.num_free = q->num;
+	memset(q->hot.chains, 0, (size_t)q->num * sizeof(*q->hot.chains));
 
 	/* Buffers handed out by vqchar_buf_get() stay with the caller. */
-	q->buf_free_head = VQCHAR_NO_BUF;
-	q->num_free_bufs = 0;
+	q->hot.buf_free_head = VQCHAR_NO_BUF;
+	q->hot.num_free_bufs = 0;
 	for (i = q->buf_count; i-- > 0;) {
-		if (q->buf_state[i] == VQCHAR_BUF_USER)
+		if (q->hot.buf_state[i] == VQCHAR_BUF_USER)
 			continue;
-		q->buf_state[i] = VQCHAR_BUF_FREE;
-		q->buf_next[i] = prev;
-		q->buf_len[i] = 0;
+		q->hot.buf_state[i] = VQCHAR_BUF_FREE;
+		q->hot.buf_next[i] = prev;
+		q->hot.buf_len[i] = 0;
 		prev = i;
-		q->num_free_bufs++;
+		q->hot.num_free_bufs++;
 	}
-	q->buf_free_head = prev;
+	q->hot.buf_free_head = prev;
 
-	q->avail_idx = 0;
-	q->kick_old = 0;
+	q->hot.avail_next = 0;
+	q->hot.kick_old = 0;
 	__vqchar_store_relaxed(&q->hot.last_used, 0);
-	q->calls_enabled = true;
-	q->broken = 0;
+	q->hot.calls_enabled = true;
+	q->hot.broken = 0;
 	q->err_seen = false;
-	q->room_gen++;
+	q->hot.room_gen++;
 }
 
 /* Device state as for a new queue.  Caller holds q->dev_lock (or owns q). */
 void __vqchar_device_reset(struct vqchar_queue *q)
 {
 	__vqchar_store_relaxed(&q->hot.last_avail, 0);
-	q->dev_used_idx = 0;
-	q->dev_signalled = 0;
-	q->dev_signalled_valid = true;
-	q->dev_err = VQCHAR_ERR_NONE;
+	q->hot.dev_used_idx = 0;
+	q->hot.dev_signalled = 0;
+	q->hot.dev_signalled_valid = true;
+	q->hot.dev_err = VQCHAR_ERR_NONE;
 	q->dev_err_index = 0;
 }
+
+/*
+ * What the inline calls need of the setup, in struct vqchar_queue_hot.
+ * Again whenever the ring or the pool moves.
+ */
+void __vqchar_hot_init(struct vqchar_queue *q)
+{
+	struct vqchar_queue_hot *h = &q->hot;
+
+	h->used_idx = (uint16_t *)q->ring.used_idx;
+	h->avail_idx = (uint16_t *)q->ring.avail_idx;
+	h->num = q->num;
+	h->mode = (q->single ? VQCHAR_HOT_SINGLE : 0) | (q->attached ? VQCHAR_HOT_ATTACHED : 0);
+	h->buf_size = q->buf_size;
+	h->buf_count = q->buf_count;
+	h->features = q->features;
+	h->desc = (struct vqchar_ring_desc *)q->ring.desc;
+	h->avail_flags = (uint16_t *)q->ring.avail_flags;
+	h->avail_ring = (uint16_t *)q->ring.avail_ring;
+	h->used_event = (uint16_t *)q->ring.used_event;
+	h->used_flags = (uint16_t *)q->ring.used_flags;
+	h->used_ring = (struct vqchar_ring_used_elem *)q->ring.used_ring;
+	h->avail_event = (uint16_t *)q->ring.avail_event;
+	h->pool = q->pool;
+	h->pool_size = q->pool_size;
+	h->io_base = q->io_base;
+}
+
+/* The inline calls' view of the ring is the shared code's. */
+_Static_assert(sizeof(struct vqchar_ring_desc) == sizeof(struct vq_desc) &&
+	       offsetof(struct vqchar_ring_desc, addr) == offsetof(struct vq_desc, addr) &&
+	       offsetof(struct vqchar_ring_desc, len) == offsetof(struct vq_desc, len) &&
+	       offsetof(struct vqchar_ring_desc, flags) == offsetof(struct vq_desc, flags) &&
+	       offsetof(struct vqchar_ring_desc, next) == offsetof(struct vq_desc, next),
+	       "struct vqchar_ring_desc is not struct vq_desc");
+_Static_assert(sizeof(struct vqchar_ring_used_elem) == sizeof(struct vq_used_elem) &&
+	       offsetof(struct vqchar_ring_used_elem, id) == offsetof(struct vq_used_elem, id) &&
+	       offsetof(struct vqchar_ring_used_elem, len) == offsetof(struct vq_used_elem, len),
+	       "struct vqchar_ring_used_elem is not struct vq_used_elem");
+_Static_assert(VQCHAR_RING_DESC_F_NEXT == VQ_DESC_F_NEXT &&
+	       VQCHAR_RING_DESC_F_WRITE == VQ_DESC_F_WRITE &&
+	       VQCHAR_RING_DESC_F_INDIRECT == VQ_DESC_F_INDIRECT &&
+	       VQCHAR_RING_AVAIL_F_NO_INTERRUPT == VQ_AVAIL_F_NO_INTERRUPT &&
+	       VQCHAR_RING_USED_F_NO_NOTIFY == VQ_USED_F_NO_NOTIFY,
+	       "ring flags differ from common/vq_split.h");
+/* Appended to, never reordered: these are libvqchar 1.0's offsets. */
+_Static_assert(offsetof(struct vqchar_queue_hot, used_idx) == 0 &&
+	       offsetof(struct vqchar_queue_hot, avail_idx) == sizeof(void *) &&
+	       offsetof(struct vqchar_queue_hot, last_used) == 2 * sizeof(void *) &&
+	       offsetof(struct vqchar_queue_hot, last_avail) == 2 * sizeof(void *) + 2 &&
+	       offsetof(struct vqchar_queue_hot, num) == 2 * sizeof(void *) + 4,
+	       "struct vqchar_queue_hot's 1.0 members moved");
 
 int64_t __vqchar_now_ms(void)
 {
@@ -176,11 +228,11 @@ static int vqchar_queue_release(struct vqchar_queue *q)
 	ret = vqchar_close_fd(&q->dev_wake_fd, ret);
 	ret = vqchar_close_fd(&q->dev_fd, ret);
 
-	free(q->desc_next);
-	free(q->buf_next);
-	free(q->buf_len);
-	free(q->buf_state);
-	free(q->chains);
+	free(q->hot.desc_next);
+	free(q->hot.buf_next);
+	free(q->hot.buf_len);
+	free(q->hot.buf_state);
+	free(q->hot.chains);
 	free(q->dev_segs);
 	pthread_cond_destroy(&q->dev_ev);
 	pthread_mutex_destroy(&q->dev_lock);
@@ -192,12 +244,12 @@ static int vqchar_queue_release(struct vqchar_queue *q)
 
 static int vqchar_alloc_shadow(struct vqchar_queue *q)
 {
-	q->desc_next = calloc(q->num, sizeof(*q->desc_next));
-	q->chains = calloc(q->num, sizeof(*q->chains));
-	q->buf_next = calloc(q->buf_count, sizeof(*q->buf_next));
-	q->buf_len = calloc(q->buf_count, sizeof(*q->buf_len));
-	q->buf_state = calloc(q->buf_count, sizeof(*q->buf_state));
-	if (!q->desc_next || !q->chains || !q->buf_next || !q->buf_len || !q->buf_state)
+	q->hot.desc_next = calloc(q->num, sizeof(*q->hot.desc_next));
+	q->hot.chains = calloc(q->num, sizeof(*q->hot.chains));
+	q->hot.buf_next = calloc(q->buf_count, sizeof(*q->hot.buf_next));
+	q->hot.buf_len = calloc(q->buf_count, sizeof(*q->hot.buf_len));
+	q->hot.buf_state = calloc(q->buf_count, sizeof(*q->hot.buf_state));
+	if (!q->hot.desc_next || !q->hot.chains || !q->hot.buf_next || !q->hot.buf_len || !q->hot.buf_state)
 		return -ENOMEM;
 	return 0;
 }
@@ -378,9 +430,7 @@ int vqchar_queue_create(const struct vqchar_params *p, struct vqchar_queue **qp)
 		goto fail;
 
 	vq_ring_init(&q->ring, q->ring_mem, q->num, &q->off);
-	q->hot.used_idx = (const uint16_t *)q->ring.used_idx;
-	q->hot.avail_idx = (const uint16_t *)q->ring.avail_idx;
-	q->hot.num = q->num;
+	__vqchar_hot_init(q);
 	__vqchar_driver_reset(q);
 	__vqchar_device_reset(q);
 	*qp = q;
@@ -453,14 +503,12 @@ int vqchar_queue_attach(int dev_fd, uint32_t queue_id, int kick_fd, int call_fd,
 		goto fail;
 
 	vq_ring_init(&q->ring, q->ring_mem, q->num, &q->off);
-	q->hot.used_idx = (const uint16_t *)q->ring.used_idx;
-	q->hot.avail_idx = (const uint16_t *)q->ring.avail_idx;
-	q->hot.num = q->num;
+	__vqchar_hot_init(q);
 	__vqchar_device_reset(q);
 	/* Pick up where the ring is: the creator may have run a device before. */
 	__vqchar_store_relaxed(&q->hot.last_avail, le16_to_cpu(READ_ONCE(*q->ring.used_idx)));
-	q->dev_used_idx = q->hot.last_avail;
-	q->dev_signalled = q->hot.last_avail;
+	q->hot.dev_used_idx = q->hot.last_avail;
+	q->hot.dev_signalled = q->hot.last_avail;
 	*qp = q;
 	return 0;
 fail:
@@ -479,7 +527,7 @@ int vqchar_queue_shutdown(struct vqchar_queue *q)
 
 	if (!q)
 		return -EINVAL;
-	__atomic_store_n(&q->shutdown, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&q->hot.shutdown, 1, __ATOMIC_RELEASE);
 	/* Never drained again: whoever polls from now on sees it at once. */
 	if (q->wake_fd >= 0)
 		ret = __sys_eventfd_signal(q->wake_fd);
@@ -502,7 +550,7 @@ int vqchar_queue_close(struct vqchar_queue *q)
 	/* Wake every blocked call and wait until each has left the queue. */
 	vqchar_queue_shutdown(q);
 	pthread_mutex_lock(&q->lock);
-	while (q->waiters)
+	while (q->hot.waiters)
 		pthread_cond_wait(&q->ev, &q->lock);
 	pthread_mutex_unlock(&q->lock);
 	pthread_mutex_lock(&q->dev_lock);
@@ -547,14 +595,14 @@ int vqchar_queue_reset(struct vqchar_queue *q)
 /* Lock-free: each counter is a relaxed atomic with one writer at a time. */
 int vqchar_get_stats(struct vqchar_queue *q, struct vqchar_stats *st)
 {
-	st->offered = __vqchar_load_rlx(&q->st_offered);
-	st->kicks = __vqchar_load_rlx(&q->st_kicks);
-	st->kicks_suppressed = __vqchar_load_rlx(&q->st_kicks_suppressed);
-	st->taken = __vqchar_load_rlx(&q->st_taken);
+	st->offered = __vqchar_load_rlx(&q->hot.st_offered);
+	st->kicks = __vqchar_load_rlx(&q->hot.st_kicks);
+	st->kicks_suppressed = __vqchar_load_rlx(&q->hot.st_kicks_suppressed);
+	st->taken = __vqchar_load_rlx(&q->hot.st_taken);
 	st->call_wakeups = __vqchar_load_rlx(&q->st_call_wakeups);
-	st->dev_popped = __vqchar_load_rlx(&q->st_dev_popped);
-	st->dev_calls = __vqchar_load_rlx(&q->st_dev_calls);
-	st->dev_calls_suppressed = __vqchar_load_rlx(&q->st_dev_calls_suppressed);
+	st->dev_popped = __vqchar_load_rlx(&q->hot.st_dev_popped);
+	st->dev_calls = __vqchar_load_rlx(&q->hot.st_dev_calls);
+	st->dev_calls_suppressed = __vqchar_load_rlx(&q->hot.st_dev_calls_suppressed);
 	return 0;
 }
 

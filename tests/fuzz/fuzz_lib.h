@@ -20,8 +20,9 @@ struct fz_queue {
 
 static struct fz_guarded fz_ring_guard, fz_pool_guard;
 
+/* @flags: VQCHAR_PARAMS_SINGLE_ISSUER puts the inline calls of vqchar.h under test. */
 static inline void fz_queue_open(struct fz_queue *f, uint32_t num, uint32_t buf_count,
-				 uint32_t buf_size, uint64_t features)
+				 uint32_t buf_size, uint64_t features, uint32_t flags)
 {
 	struct vqchar_params p = {
 		.backend = VQCHAR_BACKEND_ANON,
@@ -29,6 +30,7 @@ static inline void fz_queue_open(struct fz_queue *f, uint32_t num, uint32_t buf_
 		.buf_count = buf_count,
 		.buf_size = buf_size,
 		.features = features,
+		.flags = flags,
 	};
 	struct vqchar_queue *q;
 	void *ring;
@@ -43,16 +45,17 @@ static inline void fz_queue_open(struct fz_queue *f, uint32_t num, uint32_t buf_
 	memcpy(ring, q->ring_mem, q->off.ring_bytes);
 	q->ring_mem = ring;
 	vq_ring_init(&q->ring, ring, q->num, &q->off);
-	q->hot.used_idx = (const uint16_t *)q->ring.used_idx;
-	q->hot.avail_idx = (const uint16_t *)q->ring.avail_idx;
 	q->pool = fz_guard_get(&fz_pool_guard, q->pool_size, 1);
 	memset(q->pool, 0, q->pool_size);
+	__vqchar_hot_init(q);
 }
 
 static inline void fz_queue_close(struct fz_queue *f)
 {
 	f->q->ring_mem = f->lib_ring;
 	f->q->pool = f->lib_pool;
+	vq_ring_init(&f->q->ring, f->q->ring_mem, f->q->num, &f->q->off);
+	__vqchar_hot_init(f->q);
 	FZ_CHECK(vqchar_queue_close(f->q) == 0, "close");
 }
 

@@ -39,7 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		features |= VQCHAR_F_INDIRECT_DESC;
 	if (fb & 2)
 		features |= VQCHAR_F_EVENT_IDX;
-	fz_queue_open(&f, num, buf_count, buf_size, features);
+	fz_queue_open(&f, num, buf_count, buf_size, features,
+		      fb & 0x80 ? VQCHAR_PARAMS_SINGLE_ISSUER : 0);
 	q = f.q;
 
 	for (ops = 0; ops < 512 && fz_left(&in); ops++) {

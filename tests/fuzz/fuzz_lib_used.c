@@ -60,7 +60,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		buf_size = (buf_size + 15) & ~15u;	/* lets chains go indirect */
 	fb = (uint8_t)fz_take(&in, 1);
 	features = (fb & 1 ? VQCHAR_F_INDIRECT_DESC : 0) | (fb & 2 ? VQCHAR_F_EVENT_IDX : 0);
-	fz_queue_open(&f, num, buf_count, buf_size, features);
+	fz_queue_open(&f, num, buf_count, buf_size, features,
+		      fb & 0x80 ? VQCHAR_PARAMS_SINGLE_ISSUER : 0);
 	q = f.q;
 
 	for (ops = 0; ops < 512 && fz_left(&in); ops++) {
@@ -144,8 +145,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			 * A batch cut short by a bad entry returns what it took;
 			 * the queue is broken from then on (the library's own flag).
 			 */
-			if ((unsigned int)ret < max && q->broken) {
-				FZ_CHECK(q->broken == -EIO, "broken with %d", q->broken);
+			if ((unsigned int)ret < max && q->hot.broken) {
+				FZ_CHECK(q->hot.broken == -EIO, "broken with %d", q->hot.broken);
 				m.broken = true;
 			}
 			break;

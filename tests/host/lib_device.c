@@ -43,9 +43,22 @@ FIXTURE(hostile) {
 	struct vqchar_dev_chain c;
 };
 
+FIXTURE_VARIANT(hostile) {
+	uint32_t flags;
+};
+
+FIXTURE_VARIANT_ADD(hostile, shared) {
+	.flags = 0,
+};
+
+/* Single issuer: vqchar_dev_pop() checks lone descriptors inline. */
+FIXTURE_VARIANT_ADD(hostile, single) {
+	.flags = VQCHAR_PARAMS_SINGLE_ISSUER,
+};
+
 FIXTURE_SETUP(hostile)
 {
-	ASSERT_EQ(0, test_anon(8, 16, 64, VQCHAR_F_INDIRECT_DESC, &self->q));
+	ASSERT_EQ(0, test_anon_flags(8, 16, 64, VQCHAR_F_INDIRECT_DESC, variant->flags, &self->q));
 	ring_of(self->q, &self->r);
 	memset(&self->c, 0xcc, sizeof(self->c));
 }
@@ -356,6 +369,7 @@ FIXTURE(notify) {
 
 FIXTURE_VARIANT(notify) {
 	uint64_t features;
+	uint32_t flags;
 };
 
 FIXTURE_VARIANT_ADD(notify, flags) {
@@ -366,9 +380,20 @@ FIXTURE_VARIANT_ADD(notify, event_idx) {
 	.features = VQCHAR_F_EVENT_IDX,
 };
 
+/* Single issuer: kick and notify decide inline. */
+FIXTURE_VARIANT_ADD(notify, single_flags) {
+	.features = 0,
+	.flags = VQCHAR_PARAMS_SINGLE_ISSUER,
+};
+
+FIXTURE_VARIANT_ADD(notify, single_event_idx) {
+	.features = VQCHAR_F_EVENT_IDX,
+	.flags = VQCHAR_PARAMS_SINGLE_ISSUER,
+};
+
 FIXTURE_SETUP(notify)
 {
-	ASSERT_EQ(0, test_anon(64, 128, 64, variant->features, &self->q));
+	ASSERT_EQ(0, test_anon_flags(64, 128, 64, variant->features, variant->flags, &self->q));
 	self->call = vqchar_queue_call_fd(self->q);
 	self->kick = vqchar_queue_kick_fd(self->q);
 }

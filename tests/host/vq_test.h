@@ -21,8 +21,8 @@
 
 #define TEST_MAX_IOV	256
 
-static inline int test_anon(uint32_t num, uint32_t buf_count, uint32_t buf_size,
-			    uint64_t features, struct vqchar_queue **q)
+static inline int test_anon_flags(uint32_t num, uint32_t buf_count, uint32_t buf_size,
+				  uint64_t features, uint32_t flags, struct vqchar_queue **q)
 {
 	struct vqchar_params p;
 
@@ -32,7 +32,14 @@ static inline int test_anon(uint32_t num, uint32_t buf_count, uint32_t buf_size,
 	p.buf_count = buf_count;
 	p.buf_size = buf_size;
 	p.features = features;
+	p.flags = flags;
 	return vqchar_queue_create(&p, q);
+}
+
+static inline int test_anon(uint32_t num, uint32_t buf_count, uint32_t buf_size,
+			    uint64_t features, struct vqchar_queue **q)
+{
+	return test_anon_flags(num, buf_count, buf_size, features, 0, q);
 }
 
 /* Under valgrind everything is ~50x slower: tests may scale down loops. */

@@ -173,80 +173,73 @@ int vqchar_dev_disable_kicks(struct vqchar_queue *q)
 	return 0;
 }
 
-/*
- * As the driver's wait: at most one blocked device call polls the kick,
- * err and wake eventfds, the others wait on q->dev_ev; every wakeup is
- * broadcast.  The err eventfd (the driver side or the kernel broke the
- * queue) fails the wait; it is never drained but by a reset.
- */
+/* A blocked vqchar_dev_wait(). */
+struct vqchar_dev_wait {
+	bool err_seen;		/* the err eventfd fired: either side broke the queue */
+};
+
+static int vqchar_dev_wait_ready(struct vqchar_queue *q, void *arg)
+{
+	struct vqchar_dev_wait *w = arg;
+
+	if (__vqchar_load_rlx(&q->hot.dev_err) || w->err_seen)
+		return -EIO;
+	return (int)vqchar_dev_avail_pending(q);
+}
+
+static int vqchar_dev_wait_arm(struct vqchar_queue *q, void *arg)
+{
+	(void)arg;
+	vq_dev_set_kicks(&q->ring, q->features, true, q->hot.last_avail);
+	return vqchar_dev_avail_pending(q) ? VQCHAR_ARM_RECHECK : VQCHAR_ARM_POLL;
+}
+
+static int vqchar_dev_wait_fds(struct vqchar_queue *q, void *arg, struct pollfd *pfd, int *wait)
+{
+	(void)arg;
+	pfd[0] = (struct pollfd){ .fd = q->dev_wake_fd, .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = q->err_fd, .events = POLLIN };
+	if (q->kick_fd >= 0) {
+		pfd[2] = (struct pollfd){ .fd = q->kick_fd, .events = POLLIN };
+		return 3;
+	}
+	/* Without a kick eventfd, look at the ring every millisecond. */
+	if (*wait < 0 || *wait > 1)
+		*wait = 1;
+	return 2;
+}
+
+static void vqchar_dev_wait_woken(struct vqchar_queue *q, void *arg, const struct pollfd *pfd)
+{
+	struct vqchar_dev_wait *w = arg;
+
+	if (pfd[0].revents & POLLIN)
+		__sys_eventfd_drain(q->dev_wake_fd);
+	/* Never drained but by a reset: it stays readable. */
+	if (pfd[1].revents & POLLIN)
+		w->err_seen = true;
+	if (q->kick_fd >= 0 && (pfd[2].revents & POLLIN))
+		__sys_eventfd_drain(q->kick_fd);
+}
+
+static const struct vqchar_wait_ops vqchar_dev_wait_ops = {
+	.ready = vqchar_dev_wait_ready,
+	.arm = vqchar_dev_wait_arm,
+	.fds = vqchar_dev_wait_fds,
+	.woken = vqchar_dev_wait_woken,
+};
+
+/* Sleeps as the driver's blocked calls do (wait.c), on the device's lock. */
 int vqchar_dev_wait(struct vqchar_queue *q, int timeout_ms)
 {
+	struct vqchar_wait_side side = { &q->dev_lock, &q->dev_ev, &q->dev_polling };
 	int64_t deadline = timeout_ms < 0 ? -1 : __vqchar_now_ms() + timeout_ms;
-	bool err_seen = false;
+	struct vqchar_dev_wait w = { false };
 	int ret;
 
 	pthread_mutex_lock(&q->dev_lock);
 	q->dev_waiters++;
-	for (;;) {
-		struct pollfd pfd[3] = {
-			{ .fd = q->dev_wake_fd, .events = POLLIN },
-			{ .fd = q->err_fd, .events = POLLIN },
-			{ .fd = q->kick_fd, .events = POLLIN },
-		};
-		int wait = -1;
-
-		if (vq_is_shutdown(q)) {
-			ret = -ESHUTDOWN;
-			break;
-		}
-		if (__vqchar_load_rlx(&q->hot.dev_err) || err_seen) {
-			ret = -EIO;
-			break;
-		}
-		ret = (int)vqchar_dev_avail_pending(q);
-		if (ret)
-			break;
-		if (deadline >= 0) {
-			int64_t left = deadline - __vqchar_now_ms();
-
-			if (left <= 0) {
-				ret = -ETIMEDOUT;
-				break;
-			}
-			wait = left > INT32_MAX ? INT32_MAX : (int)left;
-		}
-		if (q->dev_polling) {
-			ret = __vqchar_cond_wait(&q->dev_ev, &q->dev_lock, deadline);
-			if (ret && ret != -ETIMEDOUT)
-				break;
-			continue;
-		}
-		q->dev_polling = true;
-		vq_dev_set_kicks(&q->ring, q->features, true, q->hot.last_avail);
-		if (vqchar_dev_avail_pending(q)) {
-			q->dev_polling = false;
-			pthread_cond_broadcast(&q->dev_ev);
-			continue;
-		}
-		/* Without a kick eventfd, look at the ring every millisecond. */
-		if (q->kick_fd < 0 && (wait < 0 || wait > 1))
-			wait = 1;
-		pthread_mutex_unlock(&q->dev_lock);
-		ret = __sys_poll(pfd, q->kick_fd < 0 ? 2 : 3, wait);
-		pthread_mutex_lock(&q->dev_lock);
-		q->dev_polling = false;
-		if (ret > 0) {
-			if (pfd[0].revents & POLLIN)
-				__sys_eventfd_drain(q->dev_wake_fd);
-			if (pfd[1].revents & POLLIN)
-				err_seen = true;
-			if (q->kick_fd >= 0 && (pfd[2].revents & POLLIN))
-				__sys_eventfd_drain(q->kick_fd);
-		}
-		pthread_cond_broadcast(&q->dev_ev);
-		if (ret < 0 && ret != -EINTR)
-			break;
-	}
+	ret = __vqchar_block(q, &side, &vqchar_dev_wait_ops, &w, deadline);
 	q->dev_waiters--;
 	/* Hand the poll on, or tell vqchar_queue_close() the last one left. */
 	pthread_cond_broadcast(&q->dev_ev);

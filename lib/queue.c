@@ -355,87 +355,79 @@ static int vqchar_publish(struct vqchar_queue *q, unsigned int flags)
 	return 0;
 }
 
-/* The first of a wait's return values that applies; 0 to keep waiting. */
-typedef int (*vqchar_ready_fn)(struct vqchar_queue *q, void *arg);
+/* A blocked driver call: what it waits for. */
+struct vqchar_drv_wait {
+	int (*ready)(struct vqchar_queue *q, void *arg);
+	void *arg;
+	bool want_used;		/* waits for used chains (not for room) */
+};
+
+static int vqchar_drv_wait_ready(struct vqchar_queue *q, void *arg)
+{
+	struct vqchar_drv_wait *w = arg;
+
+	return w->ready(q, w->arg);
+}
+
+/* Arm calls; used chains already there are for the used waiters. */
+static int vqchar_drv_wait_arm(struct vqchar_queue *q, void *arg)
+{
+	struct vqchar_drv_wait *w = arg;
+
+	q->hot.calls_enabled = true;
+	vq_drv_set_calls(&q->ring, q->features, true, q->hot.last_used);
+	if (!vq_drv_used_pending(&q->ring, q->hot.last_used))
+		return VQCHAR_ARM_POLL;
+	if (w->want_used)
+		return VQCHAR_ARM_RECHECK;
+	return q->used_waiters ? VQCHAR_ARM_YIELD : VQCHAR_ARM_POLL;
+}
+
+static int vqchar_drv_wait_fds(struct vqchar_queue *q, void *arg, struct pollfd *pfd, int *wait)
+{
+	(void)arg;
+	(void)wait;
+	pfd[0] = (struct pollfd){ .fd = q->call_fd, .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = q->err_fd, .events = POLLIN };
+	pfd[2] = (struct pollfd){ .fd = q->wake_fd, .events = POLLIN };
+	return 3;
+}
+
+static void vqchar_drv_wait_woken(struct vqchar_queue *q, void *arg, const struct pollfd *pfd)
+{
+	(void)arg;
+	if (pfd[0].revents & POLLIN) {
+		__sys_eventfd_drain(q->call_fd);
+		VQ_STAT_INC(&q->st_call_wakeups);
+	}
+	if (pfd[1].revents & POLLIN)
+		q->err_seen = true;	/* never drained: level */
+	if (pfd[2].revents & POLLIN)
+		__sys_eventfd_drain(q->wake_fd);
+}
+
+static const struct vqchar_wait_ops vqchar_drv_wait_ops = {
+	.ready = vqchar_drv_wait_ready,
+	.arm = vqchar_drv_wait_arm,
+	.fds = vqchar_drv_wait_fds,
+	.woken = vqchar_drv_wait_woken,
+};
 
 /*
  * Block until @ready says so, the queue is shut down (-ESHUTDOWN) or
- * @deadline passes (-ETIMEDOUT).  Holds q->lock.  At most one waiter
- * polls the eventfds; it arms calls first, and broadcasts q->ev after
- * every wakeup, so each waiter re-checks its own condition.
+ * @deadline passes (-ETIMEDOUT), as wait.c sleeps.  Holds q->lock.
+ * Calls are armed while anyone sleeps, and disarmed by the last to leave.
  */
-static int vqchar_drv_block(struct vqchar_queue *q, vqchar_ready_fn ready, void *arg,
-			    bool want_used, int64_t deadline)
+static int vqchar_drv_block(struct vqchar_queue *q, int (*ready)(struct vqchar_queue *, void *),
+			    void *arg, bool want_used, int64_t deadline)
 {
+	struct vqchar_wait_side side = { &q->lock, &q->ev, &q->polling };
+	struct vqchar_drv_wait w = { ready, arg, want_used };
 	int ret;
 
 	q->hot.waiters++;
 	q->used_waiters += want_used;
-	for (;;) {
-		struct pollfd pfd[3] = {
-			{ .fd = q->call_fd, .events = POLLIN },
-			{ .fd = q->err_fd, .events = POLLIN },
-			{ .fd = q->wake_fd, .events = POLLIN },
-		};
-		int wait = -1;
-
-		if (vq_is_shutdown(q)) {
-			ret = -ESHUTDOWN;
-			break;
-		}
-		ret = ready(q, arg);
-		if (ret)
-			break;
-		if (deadline >= 0) {
-			int64_t left = deadline - __vqchar_now_ms();
-
-			if (left <= 0) {
-				ret = -ETIMEDOUT;
-				break;
-			}
-			wait = left > INT32_MAX ? INT32_MAX : (int)left;
-		}
-		if (q->polling) {
-			ret = __vqchar_cond_wait(&q->ev, &q->lock, deadline);
-			if (ret && ret != -ETIMEDOUT)
-				break;
-			continue;
-		}
-
-		/* Arm calls before sleeping, then look once more (virtqueue_enable_cb_prepare). */
-		q->polling = true;
-		q->hot.calls_enabled = true;
-		vq_drv_set_calls(&q->ring, q->features, true, q->hot.last_used);
-		if (vq_drv_used_pending(&q->ring, q->hot.last_used) &&
-		    (want_used || q->used_waiters)) {
-			/* Chains for the used waiters: they return, and hand the poll on. */
-			q->polling = false;
-			pthread_cond_broadcast(&q->ev);
-			if (want_used)
-				continue;
-			ret = __vqchar_cond_wait(&q->ev, &q->lock, deadline);
-			if (ret && ret != -ETIMEDOUT)
-				break;
-			continue;
-		}
-		pthread_mutex_unlock(&q->lock);
-		ret = __sys_poll(pfd, 3, wait);
-		pthread_mutex_lock(&q->lock);
-		q->polling = false;
-		if (ret > 0) {
-			if (pfd[0].revents & POLLIN) {
-				__sys_eventfd_drain(q->call_fd);
-				VQ_STAT_INC(&q->st_call_wakeups);
-			}
-			if (pfd[1].revents & POLLIN)
-				q->err_seen = true;	/* never drained: level */
-			if (pfd[2].revents & POLLIN)
-				__sys_eventfd_drain(q->wake_fd);
-		}
-		pthread_cond_broadcast(&q->ev);
-		if (ret < 0 && ret != -EINTR)
-			break;
-	}
+	ret = __vqchar_block(q, &side, &vqchar_drv_wait_ops, &w, deadline);
 	q->hot.waiters--;
 	q->used_waiters -= want_used;
 	if (!q->hot.waiters) {

@@ -6,6 +6,7 @@
 #ifndef LIBVQCHAR_INT_H
 #define LIBVQCHAR_INT_H
 
+#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -133,5 +134,42 @@ VQ_HIDDEN void __vqchar_device_reset(struct vqchar_queue *q);
 VQ_HIDDEN int64_t __vqchar_now_ms(void);
 VQ_HIDDEN int __vqchar_cond_wait(pthread_cond_t *cv, pthread_mutex_t *m, int64_t deadline);
 VQ_HIDDEN void __vqchar_hot_init(struct vqchar_queue *q);
+
+/* wait.c: the sleep of a blocked call, shared by both sides. */
+#define VQCHAR_WAIT_MAX_FDS	3
+
+/* One side's waiting state: the driver's or the device's. */
+struct vqchar_wait_side {
+	pthread_mutex_t *lock;		/* held by every blocked call of the side */
+	pthread_cond_t *ev;		/* non-pollers sleep here */
+	bool *polling;			/* one blocked call polls the eventfds */
+};
+
+/* struct vqchar_wait_ops.arm */
+enum {
+	VQCHAR_ARM_POLL,	/* armed, nothing yet: sleep in poll() */
+	VQCHAR_ARM_RECHECK,	/* something arrived while arming: look again */
+	VQCHAR_ARM_YIELD,	/* it is for other waiters: let them return */
+};
+
+/* What a blocked call waits for.  Every callback runs with the side's lock held. */
+struct vqchar_wait_ops {
+	/* The first of the call's return values that applies; 0 to keep waiting. */
+	int (*ready)(struct vqchar_queue *q, void *arg);
+	/* Ask the other side to notify, and look again: VQCHAR_ARM_*. */
+	int (*arm)(struct vqchar_queue *q, void *arg);
+	/* Fill the fds to poll (at most VQCHAR_WAIT_MAX_FDS); may shorten *wait. */
+	int (*fds)(struct vqchar_queue *q, void *arg, struct pollfd *pfd, int *wait);
+	/* Consume what poll() reported. */
+	void (*woken)(struct vqchar_queue *q, void *arg, const struct pollfd *pfd);
+};
+
+/*
+ * Block until @ops->ready says so (its value), the queue is shut down
+ * (-ESHUTDOWN) or @deadline passes (-ETIMEDOUT; CLOCK_MONOTONIC ms, < 0
+ * for none).  Holds side->lock.
+ */
+VQ_HIDDEN int __vqchar_block(struct vqchar_queue *q, const struct vqchar_wait_side *side,
+			     const struct vqchar_wait_ops *ops, void *arg, int64_t deadline);
 
 #endif /* LIBVQCHAR_INT_H */

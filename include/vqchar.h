@@ -1049,9 +1049,16 @@ VQCHAR_INLINE int vqchar_take_batch(struct vqchar_queue *q, struct vqchar_used *
 	unsigned int n = 0;
 	int more;
 
+	const struct vqchar_ring_used_elem *used_ring;
+	struct vqchar_chain *chains;
+	uint32_t mask;
+
 	if (!__vqchar_drv_inline(h))
 		return __vqchar_take_batch(q, used, max);
 	last = h->last_used;
+	used_ring = h->used_ring;
+	chains = h->chains;
+	mask = h->num - 1;
 	/* Pairs with the device's release of used->idx. */
 	pending = (uint16_t)(__vqchar_le16(__vqchar_load_acquire(h->used_idx)) - last);
 	if (pending > h->num)
@@ -1060,14 +1067,15 @@ VQCHAR_INLINE int vqchar_take_batch(struct vqchar_queue *q, struct vqchar_used *
 		pending = (uint16_t)max;
 	/* Each entry is checked against the shadow before it is believed. */
 	for (; n < pending; n++, last++) {
-		const struct vqchar_ring_used_elem *e = &h->used_ring[last & (h->num - 1)];
+		/* Locals: the stores below may alias *h as far as the compiler knows. */
+		const struct vqchar_ring_used_elem *e = &used_ring[last & mask];
 		uint32_t id = __vqchar_le32(__vqchar_ring_load(&e->id));
 		uint32_t len = __vqchar_le32(__vqchar_ring_load(&e->len));
 		struct vqchar_chain *ch;
 
-		if (id >= h->num)
+		if (id > mask)
 			break;
-		ch = &h->chains[id];
+		ch = &chains[id];
 		if (ch->state != VQCHAR_CHAIN_AVAIL || len > ch->in_cap)
 			break;
 		ch->state = VQCHAR_CHAIN_USED;

@@ -865,6 +865,23 @@ static inline int __vqchar_need_event(uint16_t event_idx, uint16_t new_idx, uint
 	return (uint16_t)(new_idx - event_idx - 1) < (uint16_t)(new_idx - old);
 }
 
+/*
+ * Does the other side want a notification for the step old -> new_idx of
+ * the index this side just published?  Its event index at @event with
+ * EVENT_IDX, else its suppression flag @no_flag in @flags
+ * (virtqueue_kick_prepare(), vhost_notify()).  The full barrier orders
+ * the index store before these loads.
+ */
+static inline int __vqchar_notify_wanted(uint64_t features, const uint16_t *event,
+					 const uint16_t *flags, uint16_t no_flag,
+					 uint16_t new_idx, uint16_t old)
+{
+	__vqchar_smp_mb();
+	if (features & VQCHAR_F_EVENT_IDX)
+		return __vqchar_need_event(__vqchar_le16(__vqchar_ring_load(event)), new_idx, old);
+	return !(__vqchar_le16(__vqchar_ring_load(flags)) & no_flag);
+}
+
 /* A single-issuer queue of this process's driver, working: inline calls may run. */
 static inline int __vqchar_drv_inline(const struct vqchar_queue_hot *h)
 {
@@ -920,14 +937,8 @@ VQCHAR_INLINE int vqchar_kick(struct vqchar_queue *q)
 	new_idx = h->avail_next;
 	if (old == new_idx)
 		return 0;
-	/* Order the avail idx store before reading the device's suppression. */
-	__vqchar_smp_mb();
-	if (h->features & VQCHAR_F_EVENT_IDX)
-		want = __vqchar_need_event(__vqchar_le16(__vqchar_ring_load(h->avail_event)),
-					   new_idx, old);
-	else
-		want = !(__vqchar_le16(__vqchar_ring_load(h->used_flags)) &
-			 VQCHAR_RING_USED_F_NO_NOTIFY);
+	want = __vqchar_notify_wanted(h->features, h->avail_event, h->used_flags,
+				      VQCHAR_RING_USED_F_NO_NOTIFY, new_idx, old);
 	if (want)
 		return __vqchar_kick(q);	/* decides again, then writes the eventfd */
 	h->kick_old = new_idx;
@@ -1232,14 +1243,8 @@ VQCHAR_INLINE int vqchar_dev_notify(struct vqchar_queue *q)
 	new_idx = h->dev_used_idx;
 	if (old == new_idx)
 		return 0;
-	/* Order the used idx store before reading the driver's suppression. */
-	__vqchar_smp_mb();
-	if (h->features & VQCHAR_F_EVENT_IDX)
-		want = __vqchar_need_event(__vqchar_le16(__vqchar_ring_load(h->used_event)),
-					   new_idx, old);
-	else
-		want = !(__vqchar_le16(__vqchar_ring_load(h->avail_flags)) &
-			 VQCHAR_RING_AVAIL_F_NO_INTERRUPT);
+	want = __vqchar_notify_wanted(h->features, h->used_event, h->avail_flags,
+				      VQCHAR_RING_AVAIL_F_NO_INTERRUPT, new_idx, old);
 	if (want)
 		return __vqchar_dev_notify(q);	/* decides again, then writes the eventfd */
 	h->dev_signalled = new_idx;

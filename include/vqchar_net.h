@@ -189,7 +189,11 @@ int vqchar_net_ifindex(const struct vqchar_net *n);
 /* The tun queue and the vhost-net instance of @pair, or -EINVAL. */
 int vqchar_net_tun_fd(const struct vqchar_net *n, unsigned int pair);
 int vqchar_net_vhost_fd(const struct vqchar_net *n, unsigned int pair);
-/* The underlying queues (VQCHAR_NET_RX / VQCHAR_NET_TX), or NULL. */
+/*
+ * The underlying queues (VQCHAR_NET_RX / VQCHAR_NET_TX), or NULL.  They
+ * are single issuer (VQCHAR_PARAMS_SINGLE_ISSUER): driver calls on one
+ * count as that side's calls under the thread rules above.
+ */
 struct vqchar_queue *vqchar_net_queue(const struct vqchar_net *n, unsigned int pair,
 				      unsigned int which);
 /*

@@ -17,9 +17,7 @@
 #include <net/if.h>
 #include <sys/socket.h>
 
-#include <linux/ethtool.h>
 #include <linux/if_tun.h>
-#include <linux/sockios.h>
 #include <linux/vhost.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
@@ -48,8 +46,6 @@ _Static_assert(sizeof(struct virtio_net_hdr_mrg_rxbuf) == VQCHAR_NET_HDR_LEN,
  */
 #define VQNET_RX_IO_BASE	0ULL
 #define VQNET_TX_IO_BASE	(1ULL << 40)
-/* Packets the tun passes to the stack at once (NAPI_POLL_WEIGHT, its cap). */
-#define VQNET_TUN_RX_FRAMES		64
 
 #define VQNET_PARAM_FLAGS	(VQCHAR_NET_TAP | VQCHAR_NET_ADOPT | VQCHAR_NET_UP | \
 				 VQCHAR_NET_BEST_EFFORT | VQCHAR_NET_DEV_FD)
@@ -206,29 +202,6 @@ static int vqnet_tun_setup(struct vqchar_net *n, int fd)
 	ret = __sys_ioctl(fd, TUNSETOFFLOAD,
 			  (void *)(uintptr_t)vqnet_tun_offload_bits(n->features));
 	return ret < 0 ? ret : 0;
-}
-
-/*
- * vhost-net sends a packet with MSG_MORE when more are queued behind it;
- * with rx-frames set (ethtool -C IF rx-frames N, tun_set_coalesce()) the
- * tun then hands such runs to the stack together, under one
- * local_bh_disable() (tun_rx_batched()), and the last of a run at once.
- * Only on an interface we made (an adopted one is its owner's to tune),
- * best effort: nothing depends on it.
- */
-static void vqnet_rx_batch(struct vqchar_net *n)
-{
-	struct ethtool_coalesce ec = { .cmd = ETHTOOL_GCOALESCE };
-	struct ifreq ifr;
-
-	memset(&ifr, 0, sizeof(ifr));
-	memcpy(ifr.ifr_name, n->ifname, sizeof(ifr.ifr_name));
-	ifr.ifr_data = (void *)&ec;
-	if (vqnet_ifreq(SIOCETHTOOL, &ifr) || ec.rx_max_coalesced_frames)
-		return;
-	ec.cmd = ETHTOOL_SCOALESCE;
-	ec.rx_max_coalesced_frames = VQNET_TUN_RX_FRAMES;
-	(void)vqnet_ifreq(SIOCETHTOOL, &ifr);
 }
 
 /* Check the requested features against the virtio-net rules. */
@@ -532,8 +505,6 @@ int vqchar_net_open(const struct vqchar_net_params *p, struct vqchar_net **np)
 	if (ret)
 		goto fail;
 	n->ifindex = ifr.ifr_ifindex;
-	if (!(p->flags & VQCHAR_NET_ADOPT))
-		vqnet_rx_batch(n);
 	if (p->flags & VQCHAR_NET_UP) {
 		ret = vqnet_set_up(n);
 		if (ret)

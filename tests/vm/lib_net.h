@@ -574,8 +574,10 @@ static inline int nt_tcp_listen(int family, const uint8_t *addr, uint16_t port)
 	s = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		return -errno;
-	memcpy(&s4.sin_addr, addr, 4);
-	memcpy(&s6.sin6_addr, addr, 16 * (family == AF_INET6));
+	if (family == AF_INET6)
+		memcpy(&s6.sin6_addr, addr, 16);
+	else
+		memcpy(&s4.sin_addr, addr, 4);
 	if (setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    setsockopt(s, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) ||
 	    setsockopt(s, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size)) ||

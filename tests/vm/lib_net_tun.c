@@ -545,6 +545,10 @@ FIXTURE_SETUP(tun6)
 {
 	int ret;
 
+	self->n = NULL;
+	self->sock = -1;
+	if (access("/proc/sys/net/ipv6", F_OK))
+		SKIP(return, "no IPv6 in this kernel");
 	tn_setup(_metadata, variant->backend, "vq6tun%d", TN6_LOCAL4, &self->n, &self->sock);
 	ret = nt_if_setup6(vqchar_net_ifname(self->n), tn6_local, 64);
 	ASSERT_EQ(0, ret) {

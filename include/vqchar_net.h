@@ -189,10 +189,18 @@ int vqchar_net_ifindex(const struct vqchar_net *n);
 /* The tun queue and the vhost-net instance of @pair, or -EINVAL. */
 int vqchar_net_tun_fd(const struct vqchar_net *n, unsigned int pair);
 int vqchar_net_vhost_fd(const struct vqchar_net *n, unsigned int pair);
-/* The underlying queues (VQCHAR_NET_RX / VQCHAR_NET_TX), or NULL. */
+/*
+ * The underlying queues (VQCHAR_NET_RX / VQCHAR_NET_TX), or NULL.  They
+ * are single issuer (VQCHAR_PARAMS_SINGLE_ISSUER): driver calls on one
+ * count as that side's calls under the thread rules above.
+ */
 struct vqchar_queue *vqchar_net_queue(const struct vqchar_net *n, unsigned int pair,
 				      unsigned int which);
-/* Largest packet, header excluded, vqchar_net_send() takes (64 KiB + headers). */
+/*
+ * Largest packet, header excluded, vqchar_net_send() takes: 65,593 bytes
+ * (IPv6's largest, 65,575, behind an Ethernet and a VLAN header) when the
+ * pool and the ring hold that much.
+ */
 uint32_t vqchar_net_max_packet(const struct vqchar_net *n);
 
 /* ---- transmit ---- */

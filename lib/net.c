@@ -348,6 +348,12 @@ static int vqnet_queue_create(struct vqchar_net *n, int dev_fd, uint32_t bufs,
 	struct vqchar_params qp_params;
 
 	memset(&qp_params, 0, sizeof(qp_params));
+	/*
+	 * A queue is only ever driven by its side's caller, one at a time
+	 * (the thread rules in vqchar_net.h), and vhost-net is no vqchar
+	 * device: single issuer, so offers, takes and frees take no lock.
+	 */
+	qp_params.flags = VQCHAR_PARAMS_SINGLE_ISSUER;
 	qp_params.backend = n->backend;
 	qp_params.num = n->num;
 	qp_params.buf_count = bufs;
@@ -357,7 +363,7 @@ static int vqnet_queue_create(struct vqchar_net *n, int dev_fd, uint32_t bufs,
 	if (n->backend == VQCHAR_BACKEND_KERNEL) {
 		qp_params.device = VQCHAR_DEV_EXTERNAL;
 		qp_params.dev_fd = dev_fd;
-		qp_params.flags = VQCHAR_PARAMS_DEV_FD;
+		qp_params.flags |= VQCHAR_PARAMS_DEV_FD;
 	}
 	return vqchar_queue_create(&qp_params, qp);
 }

@@ -14,8 +14,12 @@
 #include <vqchar_net.h>
 
 #define VQNET_NO_HEAD		UINT32_MAX
-/* IP's 64 KiB plus an Ethernet and a VLAN header: what a GSO packet can be. */
-#define VQNET_MAX_PACKET	(65535 + 14 + 4)
+/*
+ * What a GSO packet can be: IPv6's, a 40-byte header and 65,535 payload
+ * bytes (IPv4's total length stops at 65,535), plus an Ethernet and a
+ * VLAN header.
+ */
+#define VQNET_MAX_PACKET	(40 + 65535 + 14 + 4)
 
 /*
  * One queue pair.  TX fields belong to the TX caller, RX fields to the RX

@@ -24,6 +24,7 @@
 #include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <endian.h>
 
 #include <vqchar.h>
 #include <vqchar_net.h>
@@ -154,8 +155,12 @@ static inline size_t nt_udp4(uint8_t *pkt, uint32_t saddr, uint32_t daddr, uint1
 }
 
 struct nt_ip_info {
-	uint32_t saddr;
+	int family;		/* AF_INET or AF_INET6 */
+	size_t ip_hlen;
+	uint32_t saddr;		/* IPv4 */
 	uint32_t daddr;
+	uint8_t src[16];	/* either family's, 4 or 16 bytes */
+	uint8_t dst[16];
 	uint8_t proto;
 	uint16_t sport;
 	uint16_t dport;
@@ -178,9 +183,13 @@ static inline int nt_parse_ip4(const uint8_t *p, size_t len, struct nt_ip_info *
 		return -EBADMSG;
 	if (nt_get16(p + 6) & 0x3fff)
 		return -EPROTO;
+	in->family = AF_INET;
+	in->ip_hlen = ihl;
 	in->proto = p[9];
 	memcpy(&in->saddr, p + 12, 4);
 	memcpy(&in->daddr, p + 16, 4);
+	memcpy(in->src, p + 12, 4);
+	memcpy(in->dst, p + 16, 4);
 	in->l4 = p + ihl;
 	in->l4_len = tot - ihl;
 	if (in->proto == IPPROTO_UDP) {
@@ -207,41 +216,6 @@ static inline int nt_parse_ip4(const uint8_t *p, size_t len, struct nt_ip_info *
 #define NT_RST	0x04
 #define NT_PSH	0x08
 #define NT_ACK	0x10
-
-/*
- * IPv4 + TCP header (20 + 20, or 24 with an MSS option on a SYN) at @pkt
- * for @len payload bytes that follow.  The TCP checksum is left partial
- * (the pseudo-header sum, as virtio's NEEDS_CSUM wants); @full fills it.
- */
-static inline size_t nt_tcp4(uint8_t *pkt, uint32_t saddr, uint32_t daddr, uint16_t sport,
-			     uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
-			     size_t len, int full)
-{
-	size_t thl = (flags & NT_SYN) ? 24 : 20;
-	uint8_t *tcp = pkt + 20;
-	uint32_t sum;
-
-	nt_ip4(pkt, saddr, daddr, IPPROTO_TCP, (uint32_t)(20 + thl + len), 0);
-	memset(tcp, 0, thl);
-	nt_put16(tcp, sport);
-	nt_put16(tcp + 2, dport);
-	nt_put32(tcp + 4, seq);
-	nt_put32(tcp + 8, ack);
-	tcp[12] = (uint8_t)((thl / 4) << 4);
-	tcp[13] = flags;
-	nt_put16(tcp + 14, 65535);	/* window */
-	if (thl == 24) {
-		tcp[20] = 2;	/* MSS */
-		tcp[21] = 4;
-		nt_put16(tcp + 22, 1460);
-	}
-	sum = nt_pseudo(saddr, daddr, IPPROTO_TCP, (uint32_t)(thl + len));
-	if (full)
-		nt_put16(tcp + 16, (uint16_t)~nt_fold(nt_sum(tcp, thl + len, sum)));
-	else
-		nt_put16(tcp + 16, nt_fold(sum));
-	return 20 + thl;
-}
 
 /* ---- interfaces ---- */
 
@@ -358,6 +332,377 @@ static inline int nt_send_all(struct vqchar_net *n, unsigned int pair,
 		}
 	}
 	return 0;
+}
+
+/* ---- IPv6 ---- */
+
+/* The IPv6 pseudo-header's sum (RFC 8200 8.1) for @len transport bytes. */
+static inline uint32_t nt_pseudo6(const uint8_t *saddr, const uint8_t *daddr, uint8_t proto,
+				  uint32_t len)
+{
+	uint8_t ph[8] = { 0 };
+
+	nt_put32(ph, len);
+	ph[7] = proto;
+	return nt_sum(ph, 8, nt_sum(daddr, 16, nt_sum(saddr, 16, 0)));
+}
+
+/* A 40-byte IPv6 header, no extension headers. */
+static inline void nt_ip6(uint8_t *ip, const uint8_t *saddr, const uint8_t *daddr, uint8_t proto,
+			  uint32_t payload_len)
+{
+	memset(ip, 0, 8);
+	ip[0] = 0x60;
+	nt_put16(ip + 4, (uint16_t)payload_len);
+	ip[6] = proto;
+	ip[7] = 64;
+	memcpy(ip + 8, saddr, 16);
+	memcpy(ip + 24, daddr, 16);
+}
+
+/* Parse IPv6 + UDP/TCP (no extension headers), as nt_parse_ip4(). */
+static inline int nt_parse_ip6(const uint8_t *p, size_t len, struct nt_ip_info *in)
+{
+	size_t off;
+
+	if (len < 40 || (p[0] >> 4) != 6)
+		return -EPROTO;
+	if (40 + (size_t)nt_get16(p + 4) > len)
+		return -EBADMSG;
+	memset(&in->saddr, 0, sizeof(in->saddr));
+	memset(&in->daddr, 0, sizeof(in->daddr));
+	in->family = AF_INET6;
+	in->ip_hlen = 40;
+	in->proto = p[6];
+	memcpy(in->src, p + 8, 16);
+	memcpy(in->dst, p + 24, 16);
+	in->l4 = p + 40;
+	in->l4_len = nt_get16(p + 4);
+	if (in->proto == IPPROTO_UDP) {
+		if (in->l4_len < 8 || nt_get16(in->l4 + 4) != in->l4_len)
+			return -EBADMSG;
+		off = 8;
+	} else if (in->proto == IPPROTO_TCP) {
+		if (in->l4_len < 20 || (size_t)(in->l4[12] >> 4) * 4 > in->l4_len)
+			return -EBADMSG;
+		off = (size_t)(in->l4[12] >> 4) * 4;
+	} else {
+		return -EPROTO;
+	}
+	in->sport = nt_get16(in->l4);
+	in->dport = nt_get16(in->l4 + 2);
+	in->payload = in->l4 + off;
+	in->payload_len = in->l4_len - off;
+	return 0;
+}
+
+/* Either family, by the version nibble. */
+static inline int nt_parse_ip(const uint8_t *p, size_t len, struct nt_ip_info *in)
+{
+	if (len && (p[0] >> 4) == 6)
+		return nt_parse_ip6(p, len, in);
+	return nt_parse_ip4(p, len, in);
+}
+
+/* The pseudo-header sum of a parsed packet's transport segment. */
+static inline uint32_t nt_pseudo_of(const struct nt_ip_info *in)
+{
+	if (in->family == AF_INET6)
+		return nt_pseudo6(in->src, in->dst, in->proto, (uint32_t)in->l4_len);
+	return nt_pseudo(in->saddr, in->daddr, in->proto, (uint32_t)in->l4_len);
+}
+
+static inline int nt_sysctl(const char *fmt, const char *ifname, const char *val)
+{
+	char path[128];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), fmt, ifname);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/*
+ * IPv6 on @ifname (set up by nt_if_setup(), which turned it off): the
+ * address @addr/@prefix without duplicate detection, and no router
+ * solicitations.  Returns once a socket can bind the address (the kernel
+ * still marks it tentative for a moment, from a work item).
+ */
+static inline int nt_if_setup6(const char *ifname, const uint8_t *addr, unsigned int prefix)
+{
+	struct in6_ifreq {
+		struct in6_addr ifr6_addr;
+		uint32_t ifr6_prefixlen;
+		int ifr6_ifindex;
+	} r6;
+	int ret, s, tries;
+
+	ret = nt_sysctl("/proc/sys/net/ipv6/conf/%s/accept_dad", ifname, "0");
+	if (!ret)
+		ret = nt_sysctl("/proc/sys/net/ipv6/conf/%s/router_solicitations", ifname, "0");
+	if (!ret)
+		ret = nt_sysctl("/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname, "0");
+	if (ret)
+		return ret;
+	memset(&r6, 0, sizeof(r6));
+	memcpy(&r6.ifr6_addr, addr, 16);
+	r6.ifr6_prefixlen = prefix;
+	r6.ifr6_ifindex = (int)if_nametoindex(ifname);
+	if (!r6.ifr6_ifindex)
+		return -errno;
+	s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	ret = ioctl(s, SIOCSIFADDR, &r6) < 0 ? -errno : 0;
+	close(s);
+	for (tries = 0; !ret && tries < 500; tries++) {
+		struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
+
+		memcpy(&sin6.sin6_addr, addr, 16);
+		s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (s < 0)
+			return -errno;
+		ret = bind(s, (struct sockaddr *)&sin6, sizeof(sin6)) < 0 ? -errno : 0;
+		close(s);
+		if (ret != -EADDRNOTAVAIL)
+			return ret;
+		ret = 0;
+		usleep(10000);
+	}
+	return ret ? ret : -EADDRNOTAVAIL;
+}
+
+/* ---- TCP played by hand over the rings ---- */
+
+/*
+ * One TCP connection between a socket of the stack and the rings.  The
+ * addresses are 4 (AF_INET) or 16 bytes, network order.
+ */
+struct nt_tcp_flow {
+	int family;
+	uint8_t ring[16];
+	uint8_t stack[16];
+	uint16_t ring_port;
+	uint16_t stack_port;
+	uint16_t mss;		/* what the rings' SYN offers */
+	uint32_t ring_seq;	/* the next byte the rings send */
+	uint32_t stack_seq;	/* the next byte the stack sends: what the rings ack */
+};
+
+static inline size_t nt_flow_ip_hlen(const struct nt_tcp_flow *f)
+{
+	return f->family == AF_INET6 ? 40 : 20;
+}
+
+/*
+ * IP + TCP header of a segment from the rings (seq ring_seq, ack
+ * stack_seq, window 65535, an MSS option on a SYN) for @len payload bytes
+ * that follow.  Checksum partial (the pseudo-header sum, as NEEDS_CSUM
+ * wants) unless @full, then over the payload too.  Returns the length.
+ */
+static inline size_t nt_tcp_hdr(const struct nt_tcp_flow *f, uint8_t *pkt, uint8_t flags,
+				size_t len, int full)
+{
+	size_t iph = nt_flow_ip_hlen(f), thl = (flags & NT_SYN) ? 24 : 20;
+	uint8_t *tcp = pkt + iph;
+	uint32_t sum;
+
+	if (f->family == AF_INET6) {
+		nt_ip6(pkt, f->ring, f->stack, IPPROTO_TCP, (uint32_t)(thl + len));
+		sum = nt_pseudo6(f->ring, f->stack, IPPROTO_TCP, (uint32_t)(thl + len));
+	} else {
+		uint32_t s, d;
+
+		memcpy(&s, f->ring, 4);
+		memcpy(&d, f->stack, 4);
+		nt_ip4(pkt, s, d, IPPROTO_TCP, (uint32_t)(20 + thl + len), 0);
+		sum = nt_pseudo(s, d, IPPROTO_TCP, (uint32_t)(thl + len));
+	}
+	memset(tcp, 0, thl);
+	nt_put16(tcp, f->ring_port);
+	nt_put16(tcp + 2, f->stack_port);
+	nt_put32(tcp + 4, f->ring_seq);
+	nt_put32(tcp + 8, (flags & NT_ACK) ? f->stack_seq : 0);
+	tcp[12] = (uint8_t)((thl / 4) << 4);
+	tcp[13] = flags;
+	nt_put16(tcp + 14, 65535);	/* window, unscaled */
+	if (thl == 24) {
+		tcp[20] = 2;	/* MSS */
+		tcp[21] = 4;
+		nt_put16(tcp + 22, f->mss);
+	}
+	if (full)
+		nt_put16(tcp + 16, (uint16_t)~nt_fold(nt_sum(tcp, thl + len, sum)));
+	else
+		nt_put16(tcp + 16, nt_fold(sum));
+	return iph + thl;
+}
+
+/* The virtio-net header of a partially checksummed segment of @f. */
+static inline struct vqchar_net_hdr nt_tcp_csum_hdr(const struct nt_tcp_flow *f)
+{
+	return (struct vqchar_net_hdr){
+		.flags = VQCHAR_NET_HDR_F_NEEDS_CSUM,
+		.csum_start = htole16((uint16_t)nt_flow_ip_hlen(f)),
+		.csum_offset = htole16(16),
+	};
+}
+
+/* Does parsed packet @in belong to @f, from the stack? */
+static inline int nt_flow_from_stack(const struct nt_tcp_flow *f, const struct nt_ip_info *in)
+{
+	if (in->proto != IPPROTO_TCP || in->family != f->family ||
+	    in->sport != f->stack_port || in->dport != f->ring_port)
+		return 0;
+	if (f->family == AF_INET6)
+		return !memcmp(in->src, f->stack, 16) && !memcmp(in->dst, f->ring, 16);
+	return !memcmp(&in->saddr, f->stack, 4) && !memcmp(&in->daddr, f->ring, 4);
+}
+
+/* A listening TCP socket of the stack on @addr (4 or 16 bytes), @port. */
+static inline int nt_tcp_listen(int family, const uint8_t *addr, uint16_t port)
+{
+	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+	struct sockaddr_in s4 = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int s, one = 1, size = 1 << 20, ret;
+
+	s = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	if (family == AF_INET6)
+		memcpy(&s6.sin6_addr, addr, 16);
+	else
+		memcpy(&s4.sin_addr, addr, 4);
+	if (setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    setsockopt(s, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) ||
+	    setsockopt(s, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size)) ||
+	    (family == AF_INET6 ? bind(s, (struct sockaddr *)&s6, sizeof(s6)) :
+				  bind(s, (struct sockaddr *)&s4, sizeof(s4))) ||
+	    listen(s, 1)) {
+		ret = -errno;
+		close(s);
+		return ret;
+	}
+	return s;
+}
+
+/* Close a connected socket with a reset: no FIN left for later tests. */
+static inline void nt_tcp_abort(int s)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+	(void)setsockopt(s, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	close(s);
+}
+
+/*
+ * Receive on pair 0 until a segment of @f from the stack arrives, at most
+ * @timeout_ms.  Its bytes go to @flat, its parse to @in, its header,
+ * length and buffer count to @meta if not NULL (@meta->iov is stale: the
+ * buffers went back).  Other traffic is dropped.  0 or -errno.
+ */
+static inline int nt_recv_flow(struct vqchar_net *n, const struct nt_tcp_flow *f, uint8_t *flat,
+			       size_t cap, struct nt_ip_info *in, struct vqchar_net_rxpkt *meta,
+			       int timeout_ms)
+{
+	int64_t end = nt_now_ms() + timeout_ms;
+
+	while (nt_now_ms() < end) {
+		struct vqchar_net_rxpkt rx;
+		struct iovec iov[256];
+		int r = vqchar_net_recv(n, 0, &rx, 1, iov, 256);
+		size_t len;
+
+		if (r < 0)
+			return r;
+		if (!r) {
+			r = vqchar_net_wait(n, 0, VQCHAR_NET_RX, 200);
+			if (r < 0 && r != -ETIMEDOUT)
+				return r;
+			continue;
+		}
+		len = nt_gather(&rx, flat, cap);
+		if (meta)
+			*meta = rx;
+		r = vqchar_net_recv_done(n, 0, &rx, 1);
+		if (r < 0)
+			return r;
+		if (!nt_parse_ip(flat, len, in) && nt_flow_from_stack(f, in))
+			return 0;
+	}
+	return -ETIMEDOUT;
+}
+
+/*
+ * Play the client's side of a handshake with @lsock (listening on
+ * f->stack): a SYN with a full checksum and no header, the SYN-ACK
+ * checked, the ACK with a partial one (NEEDS_CSUM).  Returns the accepted
+ * socket, or -errno (-EPROTO: the stack answered something else).
+ */
+static inline int nt_tcp_connect(struct vqchar_net *n, struct nt_tcp_flow *f, int lsock,
+				 int timeout_ms)
+{
+	static uint8_t flat[65536 + 64];
+	struct vqchar_net_hdr hdr = nt_tcp_csum_hdr(f);
+	struct pollfd pfd = { .fd = lsock, .events = POLLIN };
+	uint8_t seg[64];
+	struct iovec iov = { seg, 0 };
+	struct vqchar_net_pkt pkt = { .iov = &iov, .iov_cnt = 1 };
+	struct nt_ip_info in;
+	int ret;
+
+	iov.iov_len = nt_tcp_hdr(f, seg, NT_SYN, 0, 1);
+	ret = nt_send_all(n, 0, &pkt, 1, timeout_ms);
+	if (ret)
+		return ret;
+	ret = nt_recv_flow(n, f, flat, sizeof(flat), &in, NULL, timeout_ms);
+	if (ret)
+		return ret;
+	if ((in.l4[13] & (NT_SYN | NT_ACK | NT_RST)) != (NT_SYN | NT_ACK) ||
+	    nt_get32(in.l4 + 8) != f->ring_seq + 1)
+		return -EPROTO;
+	f->ring_seq++;
+	f->stack_seq = nt_get32(in.l4 + 4) + 1;
+	iov.iov_len = nt_tcp_hdr(f, seg, NT_ACK, 0, 0);
+	pkt.hdr = &hdr;
+	ret = nt_send_all(n, 0, &pkt, 1, timeout_ms);
+	if (ret)
+		return ret;
+	ret = poll(&pfd, 1, timeout_ms);
+	if (ret <= 0)
+		return ret ? -errno : -ETIMEDOUT;
+	ret = accept4(lsock, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	return ret < 0 ? -errno : ret;
+}
+
+/* A bare ACK of everything the stack sent so far. */
+static inline int nt_tcp_ack(struct vqchar_net *n, const struct nt_tcp_flow *f, int timeout_ms)
+{
+	struct vqchar_net_hdr hdr = nt_tcp_csum_hdr(f);
+	uint8_t seg[64];
+	struct iovec iov = { seg, nt_tcp_hdr(f, seg, NT_ACK, 0, 0) };
+	struct vqchar_net_pkt pkt = { .hdr = &hdr, .iov = &iov, .iov_cnt = 1 };
+
+	return nt_send_all(n, 0, &pkt, 1, timeout_ms);
+}
+
+/*
+ * Open @p's interface and give it @addr/24 and @mtu (0: leave): what
+ * every tun fixture does first.  0 or -errno.
+ */
+static inline int nt_open_tun(const struct vqchar_net_params *p, uint32_t addr, unsigned int mtu,
+			      struct vqchar_net **np)
+{
+	int ret = vqchar_net_open(p, np);
+
+	if (ret)
+		return ret;
+	return nt_if_setup(vqchar_net_ifname(*np), addr, 24, mtu);
 }
 
 #endif /* VQ_LIB_NET_H */

@@ -2,17 +2,22 @@
 /*
  * libvqchar's net API on a tun device (L3: IP packets, what overlay
  * networks use), both memory backends, against sockets of the kernel's
- * own stack.  The tun is 10.78.0.1/24; the rings play 10.78.0.2.
+ * own stack.  The tun is 10.78.0.1/24 (and, for tun6, fd00:78::1/64);
+ * the rings play 10.78.0.2 (fd00:78::2).
  *
  *  udp_both_ways: 1,000 UDP packets of 1..1472 payload bytes each way,
  *	checked byte for byte (by the stack's UDP checksum on the way in,
  *	by comparison on the way out).
- *  tso_to_tcp_socket: a TCP handshake played by hand, then ONE chain of
- *	65,535 bytes (IPv4 maximum: 65,495 payload bytes) with a TSO4
- *	header, read intact from the accepted socket.
- *  gso_rx_mergeable: the stack hands the tun a 65,535-byte TSO packet
- *	(through an AF_PACKET socket with PACKET_VNET_HDR); it arrives whole,
- *	in mergeable buffers, with its GSO header.
+ *  tso_to_tcp_socket (and tun6's): a TCP handshake played by hand, then
+ *	ONE chain of the family's largest packet (65,535 bytes for IPv4,
+ *	65,575 for IPv6) with a TSO4 (TSO6) header, read intact from the
+ *	accepted socket.
+ *  gso_rx_mergeable (and tun6's): a TCP socket of the stack writes
+ *	256 KiB to a connection the rings play; with TSO offered the stack
+ *	builds GSO packets larger than the MTU, which arrive whole, each
+ *	over several mergeable buffers, with their GSO header, intact.
+ *  uso_to_udp_socket: one chain with a UDP_L4 header reaches a UDP socket
+ *	as its separate datagrams (skipped where the tun has no USO).
  *  multiqueue: two queue pairs (IFF_MULTI_QUEUE, two vhost-nets), traffic
  *	out of both and into both, polled through the event-loop calls.
  */
@@ -25,9 +30,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
-#include <linux/if_ether.h>
-#include <linux/if_packet.h>
-#include <linux/virtio_net.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -43,15 +45,19 @@
 
 #define TN_LOCAL	NT_IP(10, 78, 0, 1)
 #define TN_PEER		NT_IP(10, 78, 0, 2)
+static const uint8_t tn6_local[16] = { 0xfd, 0, 0, 0x78, [15] = 1 };
+static const uint8_t tn6_peer[16] = { 0xfd, 0, 0, 0x78, [15] = 2 };
 #define TN_STACK_PORT	5555
 #define TN_RING_PORT	6666
 #define TN_PACKETS	1000
 #define TN_BATCH	64
 #define TN_MAX_PAYLOAD	1472
 #define TN_WAIT_MS	5000
-#define TN_GSO_TOTAL	65535			/* IPv4 total length */
-#define TN_GSO_PAYLOAD	(TN_GSO_TOTAL - 40)
 #define TN_MSS		1448
+#define TN_MTU		9000
+#define TN_RX_BYTES	(256 * 1024)
+#define TN_USO_SIZE	1000
+#define TN_USO_PAYLOAD	(10 * TN_USO_SIZE + 345)
 
 static size_t tn_payload_len(uint32_t seq)
 {
@@ -80,34 +86,45 @@ FIXTURE_VARIANT_ADD(tun, kernel) {
 	.backend = VQCHAR_BACKEND_KERNEL,
 };
 
-FIXTURE_SETUP(tun)
+/* Every offload but USO, which only Linux 6.2 and later have. */
+#define TN_FEATURES	(VQCHAR_F_EVENT_IDX | VQCHAR_F_INDIRECT_DESC | VQCHAR_NET_F_CSUM | \
+			 VQCHAR_NET_F_GUEST_CSUM | VQCHAR_NET_F_HOST_TSO4 | \
+			 VQCHAR_NET_F_HOST_TSO6 | VQCHAR_NET_F_GUEST_TSO4 | \
+			 VQCHAR_NET_F_GUEST_TSO6)
+
+/*
+ * A fixture's interface: @addr/24 and MTU 9000 (the stack's initial
+ * receive window then covers 64 KiB), the offloads above (and HOST_USO
+ * where offered), and a UDP socket of the stack on @addr.
+ */
+static void tn_setup(struct __test_metadata *_metadata, uint32_t backend, const char *ifname,
+		     uint32_t addr, struct vqchar_net **n, int *sock)
 {
 	struct vqchar_net_params p = {
-		.backend = variant->backend,
-		.features = VQCHAR_F_EVENT_IDX | VQCHAR_F_INDIRECT_DESC | VQCHAR_NET_F_CSUM |
-			    VQCHAR_NET_F_GUEST_CSUM | VQCHAR_NET_F_HOST_TSO4 |
-			    VQCHAR_NET_F_HOST_TSO6 | VQCHAR_NET_F_GUEST_TSO4 |
-			    VQCHAR_NET_F_GUEST_TSO6,
-		.ifname = "vqtun%d",
+		.backend = backend,
+		.flags = VQCHAR_NET_BEST_EFFORT,
+		.features = TN_FEATURES | VQCHAR_NET_F_HOST_USO,
+		.ifname = ifname,
 	};
 	int ret;
 
-	self->n = NULL;
-	self->sock = -1;
+	*n = NULL;
+	*sock = -1;
 	if (tn_skip())
 		SKIP(return, "no /dev/vhost-net or /dev/net/tun in this kernel");
-	ret = vqchar_net_open(&p, &self->n);
+	ret = nt_open_tun(&p, addr, TN_MTU, n);
 	ASSERT_EQ(0, ret) {
-		TH_LOG("vqchar_net_open: %s", strerror(-ret));
+		TH_LOG("opening and configuring %s: %s", ifname, strerror(-ret));
 	}
-	ASSERT_EQ(p.features | VQCHAR_NET_F_MRG_RXBUF, vqchar_net_features(self->n));
-	/* MTU 9000: the stack's initial receive window then covers 64 KiB. */
-	ret = nt_if_setup(vqchar_net_ifname(self->n), TN_LOCAL, 24, 9000);
-	ASSERT_EQ(0, ret) {
-		TH_LOG("configuring %s: %s", vqchar_net_ifname(self->n), strerror(-ret));
-	}
-	self->sock = nt_udp_socket(TN_LOCAL, TN_STACK_PORT);
-	ASSERT_LE(0, self->sock);
+	ASSERT_EQ(TN_FEATURES | VQCHAR_NET_F_MRG_RXBUF,
+		  vqchar_net_features(*n) & ~VQCHAR_NET_F_HOST_USO);
+	*sock = nt_udp_socket(addr, TN_STACK_PORT);
+	ASSERT_LE(0, *sock);
+}
+
+FIXTURE_SETUP(tun)
+{
+	tn_setup(_metadata, variant->backend, "vqtun%d", TN_LOCAL, &self->n, &self->sock);
 }
 
 FIXTURE_TEARDOWN(tun)
@@ -270,180 +287,296 @@ TEST_F_TIMEOUT(tun, zero_copy_udp, 120)
 	}
 }
 
-/* Receive until a TCP packet @sport -> @dport arrives; returns its info in @in. */
-static int tn_recv_tcp(struct vqchar_net *n, uint16_t sport, uint16_t dport, uint8_t *flat,
-		       size_t cap, struct nt_ip_info *in)
+/* The rings' end of a TCP connection to the stack's @stack_port. */
+static struct nt_tcp_flow tn_flow(int family, uint16_t ring_port, uint16_t stack_port)
 {
-	int64_t end = nt_now_ms() + TN_WAIT_MS;
+	struct nt_tcp_flow f = {
+		.family = family,
+		.ring_port = ring_port,
+		.stack_port = stack_port,
+		.mss = 1460,
+		.ring_seq = 1000,
+	};
+	uint32_t ring = TN_PEER, stack = TN_LOCAL;
 
-	while (nt_now_ms() < end) {
-		struct vqchar_net_rxpkt rx[8];
-		struct iovec iov[256];
-		int r = vqchar_net_recv(n, 0, rx, 8, iov, 256), i, found = 0;
+	if (family == AF_INET6) {
+		memcpy(f.ring, tn6_peer, 16);
+		memcpy(f.stack, tn6_local, 16);
+	} else {
+		memcpy(f.ring, &ring, 4);
+		memcpy(f.stack, &stack, 4);
+	}
+	return f;
+}
 
-		if (r < 0)
-			return r;
-		if (!r) {
-			r = vqchar_net_wait(n, 0, VQCHAR_NET_RX, 1000);
-			if (r < 0 && r != -ETIMEDOUT)
-				return r;
+/*
+ * After a handshake, ONE chain of the family's largest packet (an IP
+ * length field of 65,535) with a TSO header: the accepted socket reads
+ * every payload byte.
+ */
+static void tn_tso_tx(struct __test_metadata *_metadata, struct vqchar_net *n,
+		      struct nt_tcp_flow *f, uint8_t gso_type)
+{
+	static uint8_t payload[65536], got[65536];
+	struct vqchar_net_hdr hdr = nt_tcp_csum_hdr(f);
+	size_t got_len = 0;
+	/* IPv4's length field counts the IP header, IPv6's does not. */
+	size_t len = f->family == AF_INET6 ? 65535 - 20 : 65535 - 40;
+	struct vqchar_net_pkt pkt;
+	struct iovec iov[2];
+	uint8_t hdrs[64];
+	int lsock, csock;
+
+	lsock = nt_tcp_listen(f->family, f->stack, f->stack_port);
+	ASSERT_LE(0, lsock);
+	csock = nt_tcp_connect(n, f, lsock, TN_WAIT_MS);
+	ASSERT_LE(0, csock) {
+		TH_LOG("handshake: %s", strerror(-csock));
+	}
+
+	nt_fill(payload, len, 77);
+	hdr.gso_type = gso_type;
+	hdr.gso_size = htole16(TN_MSS);
+	iov[0].iov_base = hdrs;
+	iov[0].iov_len = nt_tcp_hdr(f, hdrs, NT_ACK | NT_PSH, len, 0);
+	hdr.hdr_len = htole16((uint16_t)iov[0].iov_len);
+	iov[1].iov_base = payload;
+	iov[1].iov_len = len;
+	ASSERT_EQ(f->family == AF_INET6 ? 40 + 65535 : 65535, iov[0].iov_len + iov[1].iov_len);
+	pkt = (struct vqchar_net_pkt){ .hdr = &hdr, .iov = iov, .iov_cnt = 2 };
+	ASSERT_EQ(1, vqchar_net_send(n, 0, &pkt, 1, 0));
+
+	while (got_len < len) {
+		ssize_t r;
+
+		ASSERT_LT(0, tn_poll_in(csock, TN_WAIT_MS)) {
+			TH_LOG("the socket has %zu of %zu bytes", got_len, len);
+		}
+		r = read(csock, got + got_len, len - got_len);
+		ASSERT_LT(0, r);
+		got_len += (size_t)r;
+	}
+	ASSERT_EQ(0, memcmp(payload, got, len));
+	nt_tcp_abort(csock);
+	close(lsock);
+}
+
+/*
+ * The stack's TCP socket writes TN_RX_BYTES to a connection the rings
+ * play (SYN offering the MTU's MSS, ACKs as data comes).  With TSO on the
+ * tun the stack builds packets of several segments, which must arrive
+ * whole: one GSO header (type, size, partial checksum) and the packet
+ * over as many mergeable buffers as it needs, every byte in order.
+ */
+static void tn_gso_rx(struct __test_metadata *_metadata, struct vqchar_net *n,
+		      struct nt_tcp_flow *f, uint8_t gso_type)
+{
+	static uint8_t want[TN_RX_BYTES], flat[65536 + 128];
+	size_t iph = nt_flow_ip_hlen(f), written = 0, got = 0, largest = 0;
+	unsigned int gso_pkts = 0, most_bufs = 0, plain = 0;
+	int64_t end;
+	int lsock, csock;
+
+	f->mss = (uint16_t)(TN_MTU - iph - 20);
+	lsock = nt_tcp_listen(f->family, f->stack, f->stack_port);
+	ASSERT_LE(0, lsock);
+	csock = nt_tcp_connect(n, f, lsock, TN_WAIT_MS);
+	ASSERT_LE(0, csock) {
+		TH_LOG("handshake: %s", strerror(-csock));
+	}
+	nt_fill(want, sizeof(want), 55);
+	end = nt_now_ms() + 60000;
+	while (got < sizeof(want) && nt_now_ms() < end) {
+		struct vqchar_net_rxpkt meta;
+		struct nt_ip_info in;
+		int r;
+
+		if (written < sizeof(want)) {
+			ssize_t w = send(csock, want + written, sizeof(want) - written,
+					 MSG_DONTWAIT);
+
+			ASSERT_TRUE(w > 0 || errno == EAGAIN);
+			written += w > 0 ? (size_t)w : 0;
+		}
+		r = nt_recv_flow(n, f, flat, sizeof(flat), &in, &meta, 1000);
+		if (r == -ETIMEDOUT) {
+			ASSERT_EQ(0, nt_tcp_ack(n, f, TN_WAIT_MS));
 			continue;
 		}
-		for (i = 0; i < r && !found; i++) {
-			size_t len = nt_gather(&rx[i], flat, cap);
-
-			if (!nt_parse_ip4(flat, len, in) && in->proto == IPPROTO_TCP &&
-			    in->sport == sport && in->dport == dport)
-				found = 1;
+		ASSERT_EQ(0, r);
+		ASSERT_EQ(0, in.l4[13] & (NT_RST | NT_FIN | NT_SYN));
+		if (!in.payload_len)
+			continue;
+		if (nt_get32(in.l4 + 4) != f->stack_seq) {
+			/* A retransmission or a gap after a drop: ack where we are. */
+			ASSERT_EQ(0, nt_tcp_ack(n, f, TN_WAIT_MS));
+			continue;
 		}
-		vqchar_net_recv_done(n, 0, rx, (unsigned int)r);
-		if (found)
-			return 0;
+		ASSERT_GE(sizeof(want) - got, in.payload_len);
+		ASSERT_EQ(0, memcmp(want + got, in.payload, in.payload_len)) {
+			TH_LOG("stream bytes %zu..%zu differ", got, got + in.payload_len);
+		}
+		EXPECT_EQ(iph + in.l4_len, meta.len);
+		EXPECT_EQ(meta.nr_iov, le16toh(meta.hdr.num_buffers));
+		if (meta.hdr.gso_type == VQCHAR_NET_GSO_NONE) {
+			plain++;
+		} else {
+			/* One packet of several segments, as the stack built it. */
+			gso_pkts++;
+			EXPECT_EQ(gso_type, meta.hdr.gso_type & ~VQCHAR_NET_GSO_ECN);
+			EXPECT_EQ(f->mss, le16toh(meta.hdr.gso_size));
+			EXPECT_LT(f->mss, in.payload_len);
+			EXPECT_LT(TN_MTU, meta.len);
+			EXPECT_EQ(VQCHAR_NET_HDR_F_NEEDS_CSUM,
+				  meta.hdr.flags & VQCHAR_NET_HDR_F_NEEDS_CSUM);
+			EXPECT_EQ(iph, le16toh(meta.hdr.csum_start));
+			EXPECT_EQ(16, le16toh(meta.hdr.csum_offset));
+			/* The partial sum each segment's checksum is finished from. */
+			EXPECT_EQ(nt_fold(nt_pseudo_of(&in)), nt_get16(in.l4 + 16));
+			EXPECT_LE((meta.len + VQCHAR_NET_HDR_LEN + VQCHAR_NET_DEFAULT_BUF - 1) /
+				  VQCHAR_NET_DEFAULT_BUF, meta.nr_iov);
+			if (meta.len > largest)
+				largest = meta.len;
+			if (meta.nr_iov > most_bufs)
+				most_bufs = meta.nr_iov;
+		}
+		got += in.payload_len;
+		f->stack_seq += (uint32_t)in.payload_len;
+		ASSERT_EQ(0, nt_tcp_ack(n, f, TN_WAIT_MS));
 	}
-	return -ETIMEDOUT;
+	TH_LOG("%zu bytes: %u GSO packets (largest %zu bytes in %u buffers), %u plain",
+	       got, gso_pkts, largest, most_bufs, plain);
+	ASSERT_EQ(sizeof(want), got);
+	ASSERT_LT(0, gso_pkts) {
+		TH_LOG("the stack sent no GSO packet: TSO off on the tun?");
+	}
+	nt_tcp_abort(csock);
+	close(lsock);
 }
 
 TEST_F_TIMEOUT(tun, tso_to_tcp_socket, 120)
 {
 	/* Ports of their own: the other variant's connection may linger. */
-	uint16_t sport = (uint16_t)(7000 + variant->backend);
-	uint16_t cport = (uint16_t)(40000 + variant->backend);
-	static uint8_t flat[65536], payload[TN_GSO_PAYLOAD], got[TN_GSO_PAYLOAD];
-	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = TN_LOCAL };
-	struct vqchar_net_hdr hdr = {
-		.flags = VQCHAR_NET_HDR_F_NEEDS_CSUM,
-		.csum_start = htole16(20),
-		.csum_offset = htole16(16),
-	};
-	uint8_t syn[64], ack[64], hdrs[64];
-	struct vqchar_net_pkt pkt;
-	struct nt_ip_info in;
-	struct iovec iov[2];
-	uint32_t server_seq;
-	size_t got_len = 0;
-	int lsock, csock, size = 1 << 20, one = 1;
+	struct nt_tcp_flow f = tn_flow(AF_INET, (uint16_t)(40000 + variant->backend),
+				       (uint16_t)(7000 + variant->backend));
 
-	addr.sin_port = htons(sport);
-	lsock = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	ASSERT_LE(0, lsock);
-	ASSERT_EQ(0, setsockopt(lsock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
-	ASSERT_EQ(0, setsockopt(lsock, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)));
-	ASSERT_EQ(0, bind(lsock, (struct sockaddr *)&addr, sizeof(addr)));
-	ASSERT_EQ(0, listen(lsock, 1));
-
-	/* SYN with a full checksum and no header ... */
-	iov[0].iov_base = syn;
-	iov[0].iov_len = nt_tcp4(syn, TN_PEER, TN_LOCAL, cport, sport, 1000, 0, NT_SYN, 0, 1);
-	pkt = (struct vqchar_net_pkt){ .iov = iov, .iov_cnt = 1 };
-	ASSERT_EQ(0, nt_send_all(self->n, 0, &pkt, 1, TN_WAIT_MS));
-	ASSERT_EQ(0, tn_recv_tcp(self->n, sport, cport, flat, sizeof(flat), &in));
-	ASSERT_EQ(NT_SYN | NT_ACK, in.l4[13] & (NT_SYN | NT_ACK | NT_RST));
-	ASSERT_EQ(1001, nt_get32(in.l4 + 8));
-	server_seq = nt_get32(in.l4 + 4);
-
-	/* ... the ACK with a partial one (NEEDS_CSUM) ... */
-	iov[0].iov_base = ack;
-	iov[0].iov_len = nt_tcp4(ack, TN_PEER, TN_LOCAL, cport, sport, 1001, server_seq + 1,
-				 NT_ACK, 0, 0);
-	pkt = (struct vqchar_net_pkt){ .hdr = &hdr, .iov = iov, .iov_cnt = 1 };
-	ASSERT_EQ(0, nt_send_all(self->n, 0, &pkt, 1, TN_WAIT_MS));
-	ASSERT_LT(0, tn_poll_in(lsock, TN_WAIT_MS));
-	csock = accept4(lsock, NULL, NULL, SOCK_CLOEXEC);
-	ASSERT_LE(0, csock);
-
-	/* ... and 64 KiB in one chain that the tun segments as TSO. */
-	nt_fill(payload, sizeof(payload), 77);
-	hdr.gso_type = VQCHAR_NET_GSO_TCPV4;
-	hdr.gso_size = htole16(TN_MSS);
-	hdr.hdr_len = htole16(40);
-	iov[0].iov_base = hdrs;
-	iov[0].iov_len = nt_tcp4(hdrs, TN_PEER, TN_LOCAL, cport, sport, 1001, server_seq + 1,
-				 NT_ACK | NT_PSH, sizeof(payload), 0);
-	iov[1].iov_base = payload;
-	iov[1].iov_len = sizeof(payload);
-	ASSERT_EQ(TN_GSO_TOTAL, iov[0].iov_len + iov[1].iov_len);
-	pkt = (struct vqchar_net_pkt){ .hdr = &hdr, .iov = iov, .iov_cnt = 2 };
-	ASSERT_EQ(1, vqchar_net_send(self->n, 0, &pkt, 1, 0));
-
-	while (got_len < sizeof(got)) {
-		ssize_t r;
-
-		ASSERT_LT(0, tn_poll_in(csock, TN_WAIT_MS)) {
-			TH_LOG("the socket has %zu of %zu bytes", got_len, sizeof(got));
-		}
-		r = read(csock, got + got_len, sizeof(got) - got_len);
-		ASSERT_LT(0, r);
-		got_len += (size_t)r;
-	}
-	ASSERT_EQ(0, memcmp(payload, got, sizeof(got)));
-	close(csock);
-	close(lsock);
+	tn_tso_tx(_metadata, self->n, &f, VQCHAR_NET_GSO_TCPV4);
 }
 
-TEST_F_TIMEOUT(tun, gso_rx_mergeable, 120)
+TEST_F_TIMEOUT(tun, gso_rx_mergeable, 180)
 {
-	static uint8_t frame[10 + TN_GSO_TOTAL], flat[65536];
-	struct virtio_net_hdr *vh = (struct virtio_net_hdr *)frame;
-	uint8_t *ip = frame + sizeof(*vh);
-	struct sockaddr_ll sll = {
-		.sll_family = AF_PACKET,
-		.sll_protocol = htons(ETH_P_IP),
-		.sll_ifindex = vqchar_net_ifindex(self->n),
+	struct nt_tcp_flow f = tn_flow(AF_INET, (uint16_t)(41000 + variant->backend),
+				       (uint16_t)(7100 + variant->backend));
+
+	tn_gso_rx(_metadata, self->n, &f, VQCHAR_NET_GSO_TCPV4);
+}
+
+/*
+ * USO: one chain of TN_USO_PAYLOAD bytes with a UDP_L4 header and a
+ * partial checksum; the UDP socket reads it as separate datagrams of
+ * TN_USO_SIZE (the last shorter), each intact, and nothing more.
+ */
+TEST_F_TIMEOUT(tun, uso_to_udp_socket, 120)
+{
+	static uint8_t pkt[28 + TN_USO_PAYLOAD], got[TN_USO_PAYLOAD + 1];
+	struct vqchar_net_hdr hdr = {
+		.flags = VQCHAR_NET_HDR_F_NEEDS_CSUM,
+		.gso_type = VQCHAR_NET_GSO_UDP_L4,
+		.hdr_len = htole16(28),
+		.gso_size = htole16(TN_USO_SIZE),
+		.csum_start = htole16(20),
+		.csum_offset = htole16(6),
 	};
-	struct vqchar_net_rxpkt rx[4];
-	struct iovec iov[256];
-	struct nt_ip_info in;
-	int64_t end = nt_now_ms() + TN_WAIT_MS;
-	int ps, one = 1, r, i, found = 0;
+	struct iovec iov = { pkt, 0 };
+	struct vqchar_net_pkt tx = { .hdr = &hdr, .iov = &iov, .iov_cnt = 1 };
+	size_t off;
 
-	ps = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-	ASSERT_LE(0, ps);
-	ASSERT_EQ(0, setsockopt(ps, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)));
-	memset(vh, 0, sizeof(*vh));
-	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-	vh->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
-	vh->hdr_len = 40;
-	vh->gso_size = TN_MSS;
-	vh->csum_start = 20;
-	vh->csum_offset = 16;
-	nt_fill(ip + 40, TN_GSO_PAYLOAD, 99);
-	nt_tcp4(ip, TN_LOCAL, TN_PEER, 7100, 41000, 5000, 1, NT_ACK, TN_GSO_PAYLOAD, 0);
-	ASSERT_EQ((ssize_t)sizeof(frame), sendto(ps, frame, sizeof(frame), 0,
-						 (struct sockaddr *)&sll, sizeof(sll))) {
-		TH_LOG("AF_PACKET sendto: %s", strerror(errno));
-	}
-	close(ps);
+	if (!(vqchar_net_features(self->n) & VQCHAR_NET_F_HOST_USO))
+		SKIP(return, "the tun takes no UDP segmentation offload (TUN_F_USO4/6 came in Linux 6.2)");
+	nt_fill(pkt + 28, TN_USO_PAYLOAD, 88);
+	iov.iov_len = nt_udp4(pkt, TN_PEER, TN_LOCAL, TN_RING_PORT, TN_STACK_PORT,
+			      TN_USO_PAYLOAD, 1);
+	nt_put16(pkt + 26, nt_fold(nt_pseudo(TN_PEER, TN_LOCAL, IPPROTO_UDP,
+					     8 + TN_USO_PAYLOAD)));
+	ASSERT_EQ(1, vqchar_net_send(self->n, 0, &tx, 1, 0));
+	for (off = 0; off < TN_USO_PAYLOAD; off += TN_USO_SIZE) {
+		size_t want = TN_USO_PAYLOAD - off < TN_USO_SIZE ? TN_USO_PAYLOAD - off :
+								   TN_USO_SIZE;
+		struct sockaddr_in from;
+		socklen_t fl = sizeof(from);
+		ssize_t r;
 
-	while (!found && nt_now_ms() < end) {
-		r = vqchar_net_recv(self->n, 0, rx, 4, iov, vqchar_net_rx_max_segs(self->n));
-		ASSERT_LE(0, r);
-		if (!r) {
-			r = vqchar_net_wait(self->n, 0, VQCHAR_NET_RX, 1000);
-			ASSERT_TRUE(r == VQCHAR_NET_RX || r == -ETIMEDOUT);
-			continue;
+		ASSERT_LT(0, tn_poll_in(self->sock, TN_WAIT_MS)) {
+			TH_LOG("datagram at byte %zu never came", off);
 		}
-		for (i = 0; i < r; i++) {
-			size_t len = nt_gather(&rx[i], flat, sizeof(flat));
-
-			if (nt_parse_ip4(flat, len, &in) || in.sport != 7100 || in.dport != 41000)
-				continue;
-			found = 1;
-			/* Whole, with its GSO header, spread over mergeable buffers. */
-			EXPECT_EQ(TN_GSO_TOTAL, rx[i].len);
-			EXPECT_EQ(VQCHAR_NET_GSO_TCPV4, rx[i].hdr.gso_type & ~VQCHAR_NET_GSO_ECN);
-			EXPECT_EQ(TN_MSS, le16toh(rx[i].hdr.gso_size));
-			EXPECT_EQ(VQCHAR_NET_HDR_F_NEEDS_CSUM, rx[i].hdr.flags);
-			EXPECT_EQ(20, le16toh(rx[i].hdr.csum_start));
-			EXPECT_EQ(16, le16toh(rx[i].hdr.csum_offset));
-			EXPECT_EQ(rx[i].nr_iov, le16toh(rx[i].hdr.num_buffers));
-			EXPECT_LE((TN_GSO_TOTAL + 12 + 2047) / 2048, rx[i].nr_iov);
-			EXPECT_EQ(0, memcmp(ip, flat, TN_GSO_TOTAL));
+		r = recvfrom(self->sock, got, sizeof(got), 0, (struct sockaddr *)&from, &fl);
+		ASSERT_EQ((ssize_t)want, r) {
+			TH_LOG("datagram at byte %zu", off);
 		}
-		ASSERT_EQ(0, vqchar_net_recv_done(self->n, 0, rx, (unsigned int)r));
+		ASSERT_EQ(0, memcmp(pkt + 28 + off, got, want));
+		ASSERT_EQ(TN_PEER, from.sin_addr.s_addr);
+		ASSERT_EQ(TN_RING_PORT, ntohs(from.sin_port));
 	}
-	ASSERT_TRUE(found) {
-		TH_LOG("the 64 KiB GSO packet never reached the RX queue");
+	EXPECT_EQ(0, tn_poll_in(self->sock, 200));
+}
+
+/* ---- IPv6 ---- */
+
+#define TN6_LOCAL4	NT_IP(10, 80, 0, 1)
+
+FIXTURE(tun6) {
+	struct vqchar_net *n;
+	int sock;
+};
+
+FIXTURE_VARIANT(tun6) {
+	uint32_t backend;
+};
+
+FIXTURE_VARIANT_ADD(tun6, anon) {
+	.backend = VQCHAR_BACKEND_ANON,
+};
+
+FIXTURE_VARIANT_ADD(tun6, kernel) {
+	.backend = VQCHAR_BACKEND_KERNEL,
+};
+
+FIXTURE_SETUP(tun6)
+{
+	int ret;
+
+	self->n = NULL;
+	self->sock = -1;
+	if (access("/proc/sys/net/ipv6", F_OK))
+		SKIP(return, "no IPv6 in this kernel");
+	tn_setup(_metadata, variant->backend, "vq6tun%d", TN6_LOCAL4, &self->n, &self->sock);
+	ret = nt_if_setup6(vqchar_net_ifname(self->n), tn6_local, 64);
+	ASSERT_EQ(0, ret) {
+		TH_LOG("IPv6 on %s: %s", vqchar_net_ifname(self->n), strerror(-ret));
 	}
+}
+
+FIXTURE_TEARDOWN(tun6)
+{
+	if (self->sock >= 0)
+		close(self->sock);
+	EXPECT_EQ(0, vqchar_net_close(self->n));
+}
+
+TEST_F_TIMEOUT(tun6, tso_to_tcp_socket, 120)
+{
+	struct nt_tcp_flow f = tn_flow(AF_INET6, (uint16_t)(42000 + variant->backend),
+				       (uint16_t)(7200 + variant->backend));
+
+	tn_tso_tx(_metadata, self->n, &f, VQCHAR_NET_GSO_TCPV6);
+}
+
+TEST_F_TIMEOUT(tun6, gso_rx_mergeable, 180)
+{
+	struct nt_tcp_flow f = tn_flow(AF_INET6, (uint16_t)(43000 + variant->backend),
+				       (uint16_t)(7300 + variant->backend));
+
+	tn_gso_rx(_metadata, self->n, &f, VQCHAR_NET_GSO_TCPV6);
 }
 
 /* ---- two queue pairs ---- */
@@ -484,13 +617,12 @@ FIXTURE_SETUP(mq)
 	self->sock = -1;
 	if (tn_skip())
 		SKIP(return, "no /dev/vhost-net or /dev/net/tun in this kernel");
-	ret = vqchar_net_open(&p, &self->n);
+	ret = nt_open_tun(&p, MQ_LOCAL, 0, &self->n);
 	ASSERT_EQ(0, ret) {
-		TH_LOG("vqchar_net_open: %s", strerror(-ret));
+		TH_LOG("opening and configuring vqmq: %s", strerror(-ret));
 	}
 	ASSERT_EQ(2, vqchar_net_pairs(self->n));
 	ASSERT_NE(vqchar_net_vhost_fd(self->n, 0), vqchar_net_vhost_fd(self->n, 1));
-	ASSERT_EQ(0, nt_if_setup(vqchar_net_ifname(self->n), MQ_LOCAL, 24, 0));
 	self->sock = nt_udp_socket(MQ_LOCAL, TN_STACK_PORT);
 	ASSERT_LE(0, self->sock);
 }

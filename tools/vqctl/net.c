@@ -31,10 +31,13 @@
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <linux/if_tun.h>
+#include <linux/vhost.h>
 #include <linux/virtio_net.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sys/ioctl.h>
+#include <dirent.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -67,6 +70,7 @@ struct vn_opts {
 	uint32_t backend;
 	bool event_idx;
 	bool zero_copy;
+	uint32_t busy_poll;	/* vhost-net busy polling, microseconds */
 	bool json;
 	const char *name;
 	uint32_t subnet;	/* host order, the /24's first three bytes */
@@ -94,18 +98,93 @@ static void vn_help(FILE *f)
 "\n"
 "    vqctl net tx|rx [--via vhost|fd|fd-vnet] [--frames N] [--size BYTES | --gso]\n"
 "                    [--batch N] [--num N] [--backend anon|kernel] [--no-event-idx]\n"
-"                    [--zero-copy] [--name IFNAME] [--subnet A.B.C] [--json]\n"
+"                    [--zero-copy] [--busy-poll USECS] [--name IFNAME]\n"
+"                    [--subnet A.B.C] [--json]\n"
 "\n"
 "    tx   the program sends --frames packets of --size bytes (IPv4 + UDP, 28 to\n"
 "         9000) or, with --gso, 65,535-byte TCP packets with a TSO header;\n"
 "    rx   the stack sends them to the program, which receives them.\n"
 "    --via vhost    libvqchar's net API: one queue pair on one vhost-net,\n"
-"                   batches of --batch (default 64), copy or --zero-copy\n"
+"                   batches of --batch (default 64), copy or --zero-copy;\n"
+"                   --busy-poll: vhost-net polls the rings that long before\n"
+"                   it sleeps (VHOST_SET_VRING_BUSYLOOP_TIMEOUT)\n"
 "    --via fd       write()/read() on a plain tun fd, one packet per call\n"
 "    --via fd-vnet  writev()/read() on a tun fd with IFF_VNET_HDR and TSO\n"
 "    Prints packets/s, Gbit/s (IP bytes) and, via vhost, kicks and calls per\n"
 "    packet.  Exit status: 0 ok, 1 the run failed, 2 usage, 3 no vhost-net/tun.\n",
 	      f);
+}
+
+/* CPU seconds (user + system) of the calling thread. */
+static double vn_thread_cpu(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru))
+		return 0;
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/*
+ * CPU seconds of this process's vhost-net workers: threads named
+ * "vhost-PID", kernel threads before Linux 6.4 and threads of ours since
+ * (vhost_task).  -1 when none is found.
+ */
+static double vn_vhost_cpu(void)
+{
+	char want[32], path[600], comm[32], stat[512];
+	long hz = sysconf(_SC_CLK_TCK);
+	double total = -1;
+	struct dirent *d;
+	DIR *proc;
+
+	snprintf(want, sizeof(want), "vhost-%d\n", (int)getpid());
+	proc = opendir("/proc");
+	if (!proc || hz <= 0)
+		goto out;
+	while ((d = readdir(proc))) {
+		DIR *tasks;
+		struct dirent *t;
+
+		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/task", d->d_name);
+		tasks = opendir(path);
+		if (!tasks)
+			continue;
+		while ((t = readdir(tasks))) {
+			unsigned long ut, st;
+			char *p;
+			FILE *f;
+			int ok;
+
+			if (t->d_name[0] < '0' || t->d_name[0] > '9')
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s/task/%s/comm", d->d_name, t->d_name);
+			f = fopen(path, "re");
+			ok = f && fgets(comm, sizeof(comm), f) && !strcmp(comm, want);
+			if (f)
+				fclose(f);
+			if (!ok)
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s/task/%s/stat", d->d_name, t->d_name);
+			f = fopen(path, "re");
+			ok = f && fgets(stat, sizeof(stat), f);
+			if (f)
+				fclose(f);
+			/* Fields 14 and 15, counted after the parenthesised name. */
+			p = ok ? strrchr(stat, ')') : NULL;
+			if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+					&ut, &st) == 2)
+				total = (total < 0 ? 0 : total) + (double)(ut + st) / (double)hz;
+		}
+		closedir(tasks);
+	}
+out:
+	if (proc)
+		closedir(proc);
+	return total;
 }
 
 static double vn_now(void)
@@ -272,10 +351,19 @@ static int vn_open_vhost(struct vn_run *r)
 		.ifname = r->o.name,
 	};
 	int ret = vqchar_net_open(&p, &r->n);
+	unsigned int i;
 
-	if (!ret)
-		snprintf(r->ifname, sizeof(r->ifname), "%s", vqchar_net_ifname(r->n));
-	return ret;
+	if (ret)
+		return ret;
+	snprintf(r->ifname, sizeof(r->ifname), "%s", vqchar_net_ifname(r->n));
+	/* The vrings: 0 receive, 1 transmit (vhost-net's order). */
+	for (i = 0; i < 2 && r->o.busy_poll; i++) {
+		struct vhost_vring_state st = { .index = i, .num = r->o.busy_poll };
+
+		if (ioctl(vqchar_net_vhost_fd(r->n, 0), VHOST_SET_VRING_BUSYLOOP_TIMEOUT, &st) < 0)
+			return -errno;
+	}
+	return 0;
 }
 
 /* ---- transmit ---- */
@@ -518,6 +606,7 @@ static int vn_parse(int argc, char **argv, struct vn_opts *o)
 		{ "backend", required_argument, NULL, 'k' },
 		{ "no-event-idx", no_argument, NULL, 'E' },
 		{ "zero-copy", no_argument, NULL, 'z' },
+		{ "busy-poll", required_argument, NULL, 'P' },
 		{ "name", required_argument, NULL, 'N' },
 		{ "subnet", required_argument, NULL, 'S' },
 		{ "json", no_argument, NULL, 'j' },
@@ -587,6 +676,9 @@ static int vn_parse(int argc, char **argv, struct vn_opts *o)
 		case 'z':
 			o->zero_copy = true;
 			break;
+		case 'P':
+			o->busy_poll = (uint32_t)strtoul(optarg, NULL, 0);
+			break;
 		case 'N':
 			o->name = optarg;
 			break;
@@ -627,7 +719,7 @@ int vqctl_net(int argc, char **argv)
 	struct vqchar_net_stats st = { 0 };
 	struct vn_run r;
 	uint64_t pkts = 0, bytes = 0;
-	double t0, secs = 0, pps, gbps;
+	double t0, secs = 0, pps, gbps, cpu0, vhost0, cpu, vhost;
 	int ret;
 
 	memset(&r, 0, sizeof(r));
@@ -664,6 +756,8 @@ int vqctl_net(int argc, char **argv)
 		fprintf(stderr, "vqctl net: configuring %s: %s\n", r.ifname, strerror(-ret));
 		goto out;
 	}
+	cpu0 = vn_thread_cpu();
+	vhost0 = vn_vhost_cpu();
 	if (r.o.tx) {
 		t0 = vn_now();
 		ret = r.n ? vn_tx_vhost(&r) : vn_tx_fd(&r);
@@ -673,6 +767,8 @@ int vqctl_net(int argc, char **argv)
 	} else {
 		ret = vn_rx(&r, &pkts, &bytes, &secs);
 	}
+	cpu = vn_thread_cpu() - cpu0;
+	vhost = vhost0 < 0 ? -1 : vn_vhost_cpu() - vhost0;
 	if (ret) {
 		fprintf(stderr, "vqctl net: %s failed: %s\n", r.o.tx ? "tx" : "rx", strerror(-ret));
 		goto out;
@@ -695,13 +791,14 @@ int vqctl_net(int argc, char **argv)
 			       "\"backend\":\"%s\",\"zero_copy\":%s,\"packets\":%" PRIu64 ","
 			       "\"sent\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"seconds\":%.6f,"
 			       "\"pps\":%.1f,\"gbps\":%.4f,\"kicks\":%" PRIu64 ",\"calls\":%" PRIu64
-			       ",\"kicks_per_packet\":%.5f,\"calls_per_packet\":%.5f}\n",
+			       ",\"kicks_per_packet\":%.5f,\"calls_per_packet\":%.5f,"
+			       "\"cpu_seconds\":%.3f,\"vhost_cpu_seconds\":%.3f}\n",
 			       r.o.tx ? "tx" : "rx", vn_via_names[r.o.via], r.pkt_len,
 			       r.o.gso ? "true" : "false", r.o.batch,
 			       r.o.backend == VQCHAR_BACKEND_KERNEL ? "kernel" : "anon",
 			       r.o.zero_copy ? "true" : "false", pkts,
 			       r.o.tx ? pkts : r.sender_sent, bytes, secs, pps, gbps, kicks, calls,
-			       (double)kicks / (double)pkts, (double)calls / (double)pkts);
+			       (double)kicks / (double)pkts, (double)calls / (double)pkts, cpu, vhost);
 		else
 			printf("vqctl net %s via %s on %s: %" PRIu64 " packets of %zu bytes in %.3f s: "
 			       "%.0f packets/s, %.3f Gbit/s%s\n",
@@ -710,6 +807,9 @@ int vqctl_net(int argc, char **argv)
 		if (!r.o.json && r.n)
 			printf("  %.4f kicks and %.4f calls per packet (batch %u)\n",
 			       (double)kicks / (double)pkts, (double)calls / (double)pkts, r.o.batch);
+		if (!r.o.json)
+			printf("  CPU: %.3f s in this thread, %.3f s in the vhost-net worker\n", cpu,
+			       vhost);
 		if (!r.o.json && !r.o.tx)
 			printf("  the stack sent %" PRIu64 "; the rest was dropped on the way\n",
 			       r.sender_sent);

@@ -438,24 +438,29 @@ enum vqchar_run vqchar_queue_run(struct vqchar_queue *q, bool poll)
 /*
  * Spin on the available ring for up to the queue's poll budget, kicks
  * off, as vhost-net's busy poll does.  The budget is wall time, so time
- * given to others at cond_resched() counts against it.
+ * given to others at cond_resched() counts against it.  Each spin only
+ * reads the available index; the clock, stop, cancel and cond_resched()
+ * come every VQCHAR_POLL_SPINS spins, which bounds both how far the
+ * budget is overrun and how long a stop waits for the worker.
  *
  * Return: true when the driver published a chain (or the ring went bad).
  */
 static bool vqchar_queue_poll(struct vqchar_queue *q)
 {
 	u64 end = local_clock() + (u64)q->poll_usecs * NSEC_PER_USEC;
+	unsigned int i;
 
-	while (!atomic_read(&q->cancel) && !kthread_should_stop()) {
-		/* Only this task moves last_avail; reset races are a hint. */
-		if (vq_dev_avail_pending(&q->vr, READ_ONCE(q->last_avail)))
-			return true;
-		if (local_clock() >= end)
-			break;
+	for (;;) {
+		for (i = 0; i < VQCHAR_POLL_SPINS; i++) {
+			/* Only this task moves last_avail; reset races are a hint. */
+			if (vq_dev_avail_pending(&q->vr, READ_ONCE(q->last_avail)))
+				return true;
+			cpu_relax();
+		}
+		if (atomic_read(&q->cancel) || kthread_should_stop() || local_clock() >= end)
+			return false;
 		cond_resched();
-		cpu_relax();
 	}
-	return false;
 }
 
 /* One wake-up of the worker: drain, poll if asked, until idle. */

@@ -24,6 +24,8 @@
 #define VQCHAR_BATCH_BYTES	(16ULL << 20)
 /* The largest poll budget the module allows at all (1 s). */
 #define VQCHAR_POLL_USECS_LIMIT	1000000
+/* Spins of a polling worker between looks at the clock, stop and cancel. */
+#define VQCHAR_POLL_SPINS	64
 /* Segments of one chain a device takes (UIO_MAXIOV, as vhost). */
 #define VQCHAR_MAX_SEGS		VQCHAR_MAX_CHAIN_SEGS
 

@@ -1437,6 +1437,51 @@ static void vqchar_dev_poll_keeps_kicks_off_when_dry(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, vq_drv_should_kick(&tq->q->vr, 0, 1, 2));
 }
 
+/* A chain published before the poll is found on its first spin. */
+static void vqchar_dev_poll_finds_published_chain(struct kunit *test)
+{
+	struct vqchar_tq *tq = test->priv;
+
+	vqchar_tq_create(test, VQCHAR_DEV_SINK, 0, 8);
+	tq->q->poll_usecs = VQCHAR_POLL_USECS_LIMIT;
+	vqchar_tq_desc(tq, 0, 0, 1, 0, 0);
+	vqchar_tq_publish(tq, 0);
+	KUNIT_EXPECT_TRUE(test, vqchar_queue_poll(tq->q));
+}
+
+/* A dry ring is polled for the whole budget, then given up. */
+static void vqchar_dev_poll_spends_its_budget(struct kunit *test)
+{
+	struct vqchar_tq *tq = test->priv;
+	u64 t0;
+
+	vqchar_tq_create(test, VQCHAR_DEV_SINK, 0, 8);
+	tq->q->poll_usecs = 2000;
+	t0 = local_clock();
+	KUNIT_EXPECT_FALSE(test, vqchar_queue_poll(tq->q));
+	KUNIT_EXPECT_GE(test, local_clock() - t0, 2000 * NSEC_PER_USEC);
+}
+
+/*
+ * Stop and reset raise cancel: a polling worker gives up its budget at
+ * once instead of spinning on.  The budget here (30 s) is far past what
+ * any queue may have and the bound far below it, so a loop that missed
+ * cancel fails the test instead of timing out the guest.
+ */
+static void vqchar_dev_poll_ends_at_cancel(struct kunit *test)
+{
+	struct vqchar_tq *tq = test->priv;
+	u64 t0;
+
+	vqchar_tq_create(test, VQCHAR_DEV_SINK, 0, 8);
+	tq->q->poll_usecs = 30 * USEC_PER_SEC;
+	atomic_inc(&tq->q->cancel);
+	t0 = local_clock();
+	KUNIT_EXPECT_FALSE(test, vqchar_queue_poll(tq->q));
+	KUNIT_EXPECT_LT(test, local_clock() - t0, 10 * NSEC_PER_SEC);
+	atomic_dec(&tq->q->cancel);
+}
+
 /* STATUS follows the batches without the queue's lock. */
 static void vqchar_queue_status_needs_no_queue_lock(struct kunit *test)
 {
@@ -1567,6 +1612,9 @@ static struct kunit_case vqchar_queue_cases[] = {
 	KUNIT_CASE(vqchar_queue_module_limit_refuses_with_edquot),
 	KUNIT_CASE(vqchar_queue_status_needs_no_queue_lock),
 	KUNIT_CASE(vqchar_dev_poll_keeps_kicks_off_when_dry),
+	KUNIT_CASE(vqchar_dev_poll_finds_published_chain),
+	KUNIT_CASE(vqchar_dev_poll_spends_its_budget),
+	KUNIT_CASE(vqchar_dev_poll_ends_at_cancel),
 	KUNIT_CASE(vqchar_queue_reset_keeps_stop_cancel),
 	KUNIT_CASE(vqchar_queue_mmap_offset_round_trips),
 	KUNIT_CASE(vqchar_queue_mmap_offset_fits_32bit_mmap2),

@@ -16,6 +16,9 @@
  * Other modes:
  *   --rtt                one chain in flight: offer, kick, wait, take
  *   --pingpong           no queue: two threads bounce an eventfd signal
+ *   --driver-cpu, --device-cpu  pin the two threads (ringtest's
+ *                        --guest-affinity, --host-affinity); the kernel
+ *                        backend's device is the module's worker, unpinned
  *   --time CMD [ARG]...  run CMD, print its wall time (process start and
  *                        exit included) and its standard output, so that
  *                        this program and ringtest are timed alike
@@ -24,7 +27,7 @@
  *
  *   lib_ringbench [--run-cycles N] [--batch B] [--ring-size R] [--sleep]
  *                 [--event-idx] [--kernel [--size BYTES] [--poll-usecs N]]
- *                 [--rtt | --pingpong]
+ *                 [--rtt | --pingpong] [--driver-cpu CPU] [--device-cpu CPU]
  *   lib_ringbench --time CMD [ARG]...
  */
 #include <errno.h>
@@ -44,7 +47,21 @@
 static long cycles = 10000000;
 static unsigned int batch = 1, ring = 256, size = 16, poll_usecs;
 static int do_sleep, event_idx, kernel, rtt, pingpong;
+static int driver_cpu = -1, device_cpu = -1;
 static atomic_int stop;
+
+/* ringtest's --guest-affinity / --host-affinity: pin the calling thread. */
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
+		fprintf(stderr, "lib_ringbench: cannot pin a thread to CPU %d\n", cpu);
+}
 
 static double now(void)
 {
@@ -61,6 +78,7 @@ static void *device(void *arg)
 	struct vqchar_dev_chain c;
 	struct iovec iov[2];
 
+	pin(device_cpu);
 	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
 		unsigned int n = 0;
 
@@ -124,6 +142,7 @@ static void *pong(void *arg)
 	uint64_t v;
 	long i;
 
+	pin(device_cpu);
 	for (i = 0; i < cycles; i++) {
 		if (read(fd[0], &v, sizeof(v)) != sizeof(v) ||
 		    write(fd[1], &v, sizeof(v)) != sizeof(v))
@@ -145,6 +164,7 @@ static int run_pingpong(void)
 		perror("lib_ringbench: eventfd");
 		return 1;
 	}
+	pin(driver_cpu);
 	pthread_create(&tid, NULL, pong, fd);
 	t0 = now();
 	for (i = 0; i < cycles; i++) {
@@ -208,6 +228,7 @@ static int usage(const char *prog)
 	fprintf(stderr, "usage: %s [--run-cycles N] [--batch B] [--ring-size R] [--sleep] "
 		"[--event-idx]\n"
 		"       [--kernel [--size BYTES] [--poll-usecs N]] [--rtt | --pingpong]\n"
+		"       [--driver-cpu CPU] [--device-cpu CPU]\n"
 		"       %s --time CMD [ARG]...\n", prog, prog);
 	return 2;
 }
@@ -238,6 +259,10 @@ int main(int argc, char **argv)
 			size = (unsigned int)atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--poll-usecs") && i + 1 < argc)
 			poll_usecs = (unsigned int)atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--driver-cpu") && i + 1 < argc)
+			driver_cpu = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--device-cpu") && i + 1 < argc)
+			device_cpu = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--sleep"))
 			do_sleep = 1;
 		else if (!strcmp(argv[i], "--event-idx"))
@@ -287,6 +312,7 @@ int main(int argc, char **argv)
 		if (!kernel)
 			vqchar_dev_disable_kicks(q);
 	}
+	pin(driver_cpu);
 	if (!kernel)
 		pthread_create(&tid, NULL, device, q);
 	t0 = now();

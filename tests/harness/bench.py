@@ -56,8 +56,10 @@ COMPARISONS = [
 ]
 # (label, run, metric, target): per-chain counts, median and min-max over the rounds
 COUNTS = [
+    # 0 while busy; the bound leaves room for kicks that wake a worker
+    # whose poll budget ran out while its CPU was elsewhere (emulation).
     ('kicks sent per chain, kernel, polling, batch 32', 'kern_poll_32', per_chain('kicks_sent'),
-     0.0),
+     0.001),
     ('calls per chain, anon, EVENT_IDX, batch 64', 'lib_sleep_64', per_chain('calls'), 0.05),
     ('calls per chain, kernel, EVENT_IDX, batch 64', 'kern_sleep_64', per_chain('calls'), 0.05),
     ('calls per chain, vqctl run, EVENT_IDX, batch 64', 'vqctl_64', per_chain('calls'), 0.05),

@@ -31,20 +31,23 @@ cycles=${BENCH_CYCLES:-200000}
 RB=$out/lib_ringbench
 RT=$out/virtio_ring_0_9
 T="$RB --time"
+# Driver and device threads on CPUs 0 and 1, ringtest's and the library's.
+PIN_RT="--guest-affinity 0 --host-affinity 1"
+PIN="--driver-cpu 0 --device-cpu 1"
 C="--run-cycles $cycles"
 R="--run-cycles $((cycles / 10 > 0 ? cycles / 10 : 1))"
 configs="
-rt_busy_1	$T $RT $C --batch 1
-lib_busy_1	$T $RB $C --batch 1 --event-idx
-rt_busy_32	$T $RT $C --batch 32
-lib_busy_32	$T $RB $C --batch 32 --event-idx
-rt_sleep_1	$T $RT $C --batch 1 --sleep
-lib_sleep_1	$T $RB $C --batch 1 --sleep --event-idx
-rt_sleep_32	$T $RT $C --batch 32 --sleep
-lib_sleep_32	$T $RB $C --batch 32 --sleep --event-idx
-lib_sleep_64	$T $RB $C --batch 64 --sleep --event-idx
-pingpong	$RB --pingpong $R
-rtt_anon	$RB --rtt --sleep --event-idx $R
+rt_busy_1	$T $RT $PIN_RT $C --batch 1
+lib_busy_1	$T $RB $PIN $C --batch 1 --event-idx
+rt_busy_32	$T $RT $PIN_RT $C --batch 32
+lib_busy_32	$T $RB $PIN $C --batch 32 --event-idx
+rt_sleep_1	$T $RT $PIN_RT $C --batch 1 --sleep
+lib_sleep_1	$T $RB $PIN $C --batch 1 --sleep --event-idx
+rt_sleep_32	$T $RT $PIN_RT $C --batch 32 --sleep
+lib_sleep_32	$T $RB $PIN $C --batch 32 --sleep --event-idx
+lib_sleep_64	$T $RB $PIN $C --batch 64 --sleep --event-idx
+pingpong	$RB $PIN --pingpong $R
+rtt_anon	$RB $PIN --rtt --sleep --event-idx $R
 "
 [ -x "$RT" ] || configs=$(echo "$configs" | grep -v '^rt_')
 st=0

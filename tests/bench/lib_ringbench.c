@@ -30,6 +30,7 @@
  *                 [--rtt | --pingpong] [--driver-cpu CPU] [--device-cpu CPU]
  *   lib_ringbench --time CMD [ARG]...
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>

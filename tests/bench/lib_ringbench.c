@@ -123,7 +123,12 @@ static long drive(struct vqchar_queue *q, const struct iovec *out, unsigned int 
 			offered++;
 			k++;
 		}
-		if (k)
+		/*
+		 * ringtest busy-polls without kicking; so does the anonymous
+		 * device here.  A polling kernel worker can still fall asleep:
+		 * the library skips the kick while it asks not to be kicked.
+		 */
+		if (k && (do_sleep || kernel))
 			vqchar_kick(q);
 		n = vqchar_take_batch(q, used, 64);
 		if (n < 0)

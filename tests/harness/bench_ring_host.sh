@@ -18,7 +18,7 @@ out=$root/build/bench/host
 mkdir -p "$out"
 
 make -s -C "$root/lib" all >&2
-cc -O2 -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -I"$root/include" -I"$root/include/uapi" \
+cc -O2 -std=gnu11 -Wall -Wextra -I"$root/include" -I"$root/include/uapi" \
 	-pthread -o "$out/lib_ringbench" "$root/tests/bench/lib_ringbench.c" \
 	"$root/build/lib/libvqchar.a"
 "$root/tests/harness/bench_ringtest.sh" "$out/virtio_ring_0_9" >&2 ||

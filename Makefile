@@ -40,6 +40,10 @@ EXAMPLE_SRCS := $(filter-out examples/%_main.c,$(wildcard examples/*.c))
 # Programs the guest carries in /bin: vqctl, the examples.
 GUEST_BINS := $(BUILD)/tools/vqctl $(patsubst examples/%_main.c,$(BUILD)/examples/%,$(wildcard examples/*_main.c))
 
+# The bench guest's programs (tests/bench/ring_bench.sh), carried by the
+# test guests too, where tests/vm/bench_smoke.sh runs them tiny.
+BENCH_BINS := $(BUILD)/tools/vqchar-bench $(BUILD)/tools/bench_rounds.sh $(BUILD)/tools/lib_ringbench
+
 .PHONY: all module lib vm-tests check demo bench fuzz install clean
 
 all: module lib
@@ -50,7 +54,7 @@ module:
 lib:
 	$(MAKE) -C lib
 
-vm-tests: $(VM_TESTS) $(GUEST_BINS) $(BUILD)/examples/vqchar-demo $(BUILD)/tools/vqchar-bench
+vm-tests: $(VM_TESTS) $(GUEST_BINS) $(BUILD)/examples/vqchar-demo $(BENCH_BINS)
 
 $(BUILD)/tests/vm/%: tests/vm/%.c common/vq_chain.c common/vq_split.h include/uapi/linux/vqchar.h $(wildcard tests/vm/*.h)
 	@mkdir -p $(@D)
@@ -79,6 +83,14 @@ $(BUILD)/examples/vqchar-demo: examples/demo.sh
 $(BUILD)/tools/vqchar-bench: tests/bench/ring_bench.sh
 	@mkdir -p $(@D)
 	cp $< $@
+
+$(BUILD)/tools/bench_rounds.sh: tests/bench/bench_rounds.sh
+	@mkdir -p $(@D)
+	cp $< $@
+
+$(BUILD)/tools/lib_ringbench: tests/bench/lib_ringbench.c $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -static $< $(LIBA) -o $@
 
 $(LIBA): lib
 

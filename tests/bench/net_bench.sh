@@ -11,47 +11,30 @@ VQCTL=${VQCTL:-/bin/vqctl}
 ROUNDS=${ROUNDS:-5}
 CHAINS=${CHAINS:-50000}
 GSO=$((CHAINS / 16))
-err=${TMPDIR:-/tmp}/net_bench.err
+# shellcheck source=tests/bench/bench_rounds.sh
+. "${BENCH_ROUNDS_SH:-$(dirname "$0")/bench_rounds.sh}"
+
+N="$VQCTL net"
 
 configs="
-tx_64_vhost		tx --via vhost --size 64 --frames $CHAINS
-tx_64_vhost_zc		tx --via vhost --size 64 --frames $CHAINS --zero-copy
-tx_64_vhost_kernel	tx --via vhost --size 64 --frames $CHAINS --backend kernel
-tx_64_write		tx --via fd --size 64 --frames $CHAINS
-tx_512_vhost		tx --via vhost --size 512 --frames $CHAINS
-tx_512_write		tx --via fd --size 512 --frames $CHAINS
-tx_1500_vhost		tx --via vhost --size 1500 --frames $CHAINS
-tx_1500_write		tx --via fd --size 1500 --frames $CHAINS
-tx_gso_vhost		tx --via vhost --gso --frames $GSO
-tx_gso_writev		tx --via fd-vnet --gso --frames $GSO
-rx_64_vhost		rx --via vhost --size 64 --frames $CHAINS
-rx_64_vhost_kernel	rx --via vhost --size 64 --frames $CHAINS --backend kernel
-rx_64_read		rx --via fd --size 64 --frames $CHAINS
-rx_512_vhost		rx --via vhost --size 512 --frames $CHAINS
-rx_512_read		rx --via fd --size 512 --frames $CHAINS
-rx_1500_vhost		rx --via vhost --size 1500 --frames $CHAINS
-rx_1500_read		rx --via fd --size 1500 --frames $CHAINS
-rx_gso_vhost		rx --via vhost --gso --frames $GSO
-rx_gso_read_vnet	rx --via fd-vnet --gso --frames $GSO
+tx_64_vhost	$N tx --via vhost --size 64 --frames $CHAINS --json
+tx_64_vhost_zc	$N tx --via vhost --size 64 --frames $CHAINS --zero-copy --json
+tx_64_vhost_kernel	$N tx --via vhost --size 64 --frames $CHAINS --backend kernel --json
+tx_64_write	$N tx --via fd --size 64 --frames $CHAINS --json
+tx_512_vhost	$N tx --via vhost --size 512 --frames $CHAINS --json
+tx_512_write	$N tx --via fd --size 512 --frames $CHAINS --json
+tx_1500_vhost	$N tx --via vhost --size 1500 --frames $CHAINS --json
+tx_1500_write	$N tx --via fd --size 1500 --frames $CHAINS --json
+tx_gso_vhost	$N tx --via vhost --gso --frames $GSO --json
+tx_gso_writev	$N tx --via fd-vnet --gso --frames $GSO --json
+rx_64_vhost	$N rx --via vhost --size 64 --frames $CHAINS --json
+rx_64_vhost_kernel	$N rx --via vhost --size 64 --frames $CHAINS --backend kernel --json
+rx_64_read	$N rx --via fd --size 64 --frames $CHAINS --json
+rx_512_vhost	$N rx --via vhost --size 512 --frames $CHAINS --json
+rx_512_read	$N rx --via fd --size 512 --frames $CHAINS --json
+rx_1500_vhost	$N rx --via vhost --size 1500 --frames $CHAINS --json
+rx_1500_read	$N rx --via fd --size 1500 --frames $CHAINS --json
+rx_gso_vhost	$N rx --via vhost --gso --frames $GSO --json
+rx_gso_read_vnet	$N rx --via fd-vnet --gso --frames $GSO --json
 "
-
-failed=0
-round=1
-while [ "$round" -le "$ROUNDS" ]; do
-	while read -r name opts; do
-		[ -n "$name" ] || continue
-		# shellcheck disable=SC2086 # opts is a word list
-		if json=$("$VQCTL" net $opts --json 2> "$err"); then
-			echo "BENCH $name $json"
-		else
-			echo "BENCH-FAILED $name round $round"
-			sed 's/^/# /' "$err"
-			failed=$((failed + 1))
-		fi
-	done <<-EOF
-	$configs
-	EOF
-	round=$((round + 1))
-done
-rm -f "$err"
-[ "$failed" = 0 ]
+bench_rounds

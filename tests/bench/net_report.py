@@ -10,9 +10,11 @@ the target.
 
   net_report.py RESULTS.log
 """
-import json
-import statistics
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchstat  # noqa: E402
 
 # (label, ours, theirs, metric, target)
 COMPARISONS = [
@@ -35,68 +37,43 @@ def main(argv):
     if len(argv) != 2:
         sys.stderr.write(__doc__)
         return 2
-    runs, order, failed = {}, [], []
-    for line in open(argv[1], errors='replace'):
-        f = line.split(None, 2)
-        if len(f) >= 2 and f[0] == 'BENCH-FAILED':
-            failed.append(f[1])
-        if len(f) < 3 or f[0] != 'BENCH':
-            continue
-        try:
-            r = json.loads(f[2])
-        except ValueError:
-            failed.append(f[1])
-            continue
-        if f[1] not in runs:
-            order.append(f[1])
-        runs.setdefault(f[1], []).append(r)
-    if not order:
+    res = benchstat.Results(argv[1])
+    if not res.order:
         print('net bench: no results')
         return 1
-
-    def med(name, key):
-        return statistics.median(r[key] for r in runs[name])
+    runs = res.runs
 
     print(f'{"configuration":<20} {"runs":>4} {"packets/s":>10} {"spread":>7} {"Gbit/s":>8} '
           f'{"kicks/pkt":>9} {"calls/pkt":>9}')
-    for name in order:
-        pps = [r['pps'] for r in runs[name]]
-        m = med(name, 'pps')
-        spread = (max(pps) - min(pps)) / m if m else 0
+    for name in res.order:
         sig = ''
         if runs[name][0]['via'] == 'vhost':
-            sig = f'{med(name, "kicks_per_packet"):>9.4f} {med(name, "calls_per_packet"):>9.4f}'
-        print(f'{name:<20} {len(runs[name]):>4} {m:>10.0f} {spread:>6.0%} '
-              f'{med(name, "gbps"):>8.3f} {sig}')
+            sig = (f'{res.median(name, "kicks_per_packet"):>9.4f} '
+                   f'{res.median(name, "calls_per_packet"):>9.4f}')
+        print(f'{name:<20} {len(runs[name]):>4} {res.median(name, "pps"):>10.0f} '
+              f'{res.spread(name, "pps"):>6.0%} {res.median(name, "gbps"):>8.3f} {sig}')
 
     print()
     print(f'{"comparison (median of per-round ratios, range)":<52} {"ratio":>6} '
           f'{"range":>13} {"target":>7}')
-    misses = 0
     for label, ours, theirs, key, target in COMPARISONS:
-        if ours not in runs or theirs not in runs:
+        s = benchstat.summary(res.ratios(ours, theirs, key))
+        if s is None:
             continue
-        n = min(len(runs[ours]), len(runs[theirs]))
-        ratios = [runs[ours][i][key] / runs[theirs][i][key]
-                  for i in range(n) if runs[theirs][i][key] > 0]
-        if not ratios:
-            continue
-        r = statistics.median(ratios)
         verdict = ''
         if target is not None:
-            verdict = f'>= {target:.1f}x ' + ('met' if r >= target else 'MISSED')
-            misses += r < target
-        print(f'{label:<52} {r:>5.2f}x {min(ratios):>5.2f}-{max(ratios):<5.2f}x  {verdict}')
+            verdict = f'>= {target:.1f}x ' + ('met' if s[0] >= target else 'MISSED')
+        print(f'{label:<52} {s[0]:>5.2f}x {s[1]:>5.2f}-{s[2]:<5.2f}x  {verdict}')
     print()
-    for name in order:
+    for name in res.order:
         if runs[name][0]['via'] != 'vhost' or runs[name][0]['batch'] != 64:
             continue
-        k, c = med(name, 'kicks_per_packet'), med(name, 'calls_per_packet')
+        k, c = res.median(name, 'kicks_per_packet'), res.median(name, 'calls_per_packet')
         ok = k <= SIGNAL_TARGET and c <= SIGNAL_TARGET
         print(f'{name:<20} batch 64: {k:.4f} kicks, {c:.4f} calls per packet '
               f'(target <= {SIGNAL_TARGET}: {"met" if ok else "MISSED"})')
-    if failed:
-        print(f'net bench: {len(failed)} runs failed: {" ".join(sorted(set(failed)))}')
+    if res.failed:
+        print(f'net bench: {len(res.failed)} runs failed: {" ".join(sorted(set(res.failed)))}')
         return 1
     return 0
 

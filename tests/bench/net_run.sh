@@ -25,9 +25,10 @@ make -s lib vm-tests >&2
 mkdir -p "$out/bin"
 cp tests/bench/net_bench.sh "$out/bin/vqchar-bench"
 "$here/initramfs.sh" "$out/bench.cpio" "$out/kmod" --deps "$kver" \
-	--bin build/tools/vqctl --bin "$out/bin/vqchar-bench"
+	--bin build/tools/vqctl --bin "$out/bin/vqchar-bench" \
+	--bin tests/bench/bench_rounds.sh
 echo "net bench: booting $kver; ${BENCH_ROUNDS:-5} rounds of 19 configurations" >&2
-"$here/boot.sh" "/boot/vmlinuz-$kver" "$out/bench.cpio" "$out/bench" 3600 vqchar.mode=bench \
+"$here/slot.sh" "$here/boot.sh" "/boot/vmlinuz-$kver" "$out/bench.cpio" "$out/bench" 3600 vqchar.mode=bench \
 	"vqchar.rounds=${BENCH_ROUNDS:-5}" "vqchar.chains=${BENCH_FRAMES:-50000}" ||
 	{ echo "net bench: the guest did not finish; see $out/bench.console.log" >&2; exit 1; }
 echo "net bench: $kver, $(grep -c '^BENCH ' "$out/bench.results.log") runs" >&2

@@ -72,7 +72,8 @@ static void vqctl_help(FILE *f)
 "\n"
 "SYNOPSIS\n"
 "    vqctl run --device loopback|sink|source [--num N] [--chains N] [--size BYTES]\n"
-"              [--batch N] [--event-idx] [--indirect] [--json] [--quiet]\n"
+"              [--batch N] [--event-idx] [--indirect] [--poll-usecs N] [--json]\n"
+"              [--quiet]\n"
 "    vqctl info [--json]\n"
 "    vqctl net tx|rx [options]   (vqctl net --help)\n"
 "    vqctl help | --help\n"
@@ -85,7 +86,8 @@ static void vqctl_help(FILE *f)
 "          and checks every chain the device returns:\n"
 "            loopback  each chain carries --size readable bytes and as many\n"
 "                      writable ones; the device copies one into the other and\n"
-"                      the copy must match byte for byte;\n"
+"                      the copy must match byte for byte (the first 8 bytes\n"
+"                      hold the chain's number, the rest a fixed pattern);\n"
 "            sink      each chain carries --size readable bytes; the device\n"
 "                      consumes them and must report 0 bytes written;\n"
 "            source    each chain carries writable buffers of at least --size\n"
@@ -111,9 +113,18 @@ static void vqctl_help(FILE *f)
 "    --event-idx    negotiate VIRTIO_RING_F_EVENT_IDX on the ring\n"
 "    --indirect     negotiate VIRTIO_RING_F_INDIRECT_DESC and put every\n"
 "                   chain in an indirect table\n"
+"    --poll-usecs N the device polls the available ring for N microseconds\n"
+"                   after it runs dry before it sleeps, so a busy driver\n"
+"                   needs no kicks (at most the module's max_poll_usecs;\n"
+"                   default 0: sleep at once)\n"
 "    --json         print one JSON object instead of text\n"
 "    --quiet        print nothing but errors\n"
 "    -h, --help     print this manual\n"
+"\n"
+"ENVIRONMENT\n"
+"    VQCTL_TEST_CORRUPT=SEQ:BYTE  flip byte BYTE of chain SEQ's returned data\n"
+"                   (loopback, source) before checking it: a test of the\n"
+"                   verification, which must then fail with exit status 1\n"
 "\n"
 "EXIT STATUS\n"
 "    0  success: every chain came back as expected\n"
@@ -143,7 +154,7 @@ static void vqctl_usage_error(const char *fmt, ...)
 	va_end(ap);
 	fputs("\nusage: vqctl run --device loopback|sink|source [--num N] [--chains N]\n"
 	      "                 [--size BYTES] [--batch N] [--event-idx] [--indirect]\n"
-	      "                 [--json] [--quiet]\n"
+	      "                 [--poll-usecs N] [--json] [--quiet]\n"
 	      "       vqctl info [--json]\n"
 	      "Try 'vqctl --help' for the manual.\n", stderr);
 }
@@ -303,6 +314,11 @@ struct vqctl_run {
 	bool indirect;
 	bool json;
 	bool quiet;
+	uint32_t poll_usecs;
+	/* VQCTL_TEST_CORRUPT: flip byte corrupt_byte of chain corrupt_seq */
+	bool corrupt;
+	uint64_t corrupt_seq;
+	uint64_t corrupt_byte;
 
 	/* shape of one chain */
 	uint32_t buf_size;
@@ -312,6 +328,14 @@ struct vqctl_run {
 	struct vqchar_queue *q;
 	uint64_t *head_seq;	/* [num]: chain number of each head in flight */
 	uint8_t *scratch;	/* [batch][size]: data being offered */
+	/*
+	 * What a chain must hold, compared with memcmp(): loopback and sink,
+	 * the body every chain carries after its 8-byte number ([size]);
+	 * source, 256 + capacity bytes of k & 0xff, chain seq's data
+	 * starting at (seq * 31) & 0xff.
+	 */
+	uint8_t *expect;
+	uint64_t waits;		/* vqchar_wait_used() calls */
 	uint64_t offered;
 	uint64_t completed;
 	uint64_t verified;
@@ -321,10 +345,61 @@ struct vqctl_run {
 	bool tty;		/* draw progress: decided once, not per pump iteration */
 };
 
-/* Byte @i of loopback/sink chain @seq. */
-static uint8_t vqctl_pattern(uint64_t seq, uint64_t i)
+#define VQCTL_SEQ_BYTES	8	/* a loopback/sink chain starts with its number */
+
+/* Byte @i of every loopback/sink chain's body (not periodic, so a shift shows). */
+static uint8_t vqctl_body(uint64_t i)
 {
-	return (uint8_t)(seq * 131 + i * 7 + (i >> 8) + 1);
+	return (uint8_t)(i * 7 + (i >> 8) + 1);
+}
+
+/* Byte @i of chain @seq: the slow form of what the checks compare, for reports. */
+static uint8_t vqctl_expected(const struct vqctl_run *r, uint64_t seq, uint64_t i)
+{
+	if (r->device == VQCHAR_DEV_SOURCE)
+		return VQCHAR_SOURCE_BYTE((uint32_t)seq, (uint32_t)i);
+	if (i < VQCTL_SEQ_BYTES)
+		return (uint8_t)(seq >> (8 * i));
+	return vqctl_body(i);
+}
+
+/* Fill the pattern buffers once; offers and checks then only copy and compare. */
+static int vqctl_patterns(struct vqctl_run *r)
+{
+	uint64_t cap = (uint64_t)r->in_bufs * r->buf_size, i;
+	uint32_t k;
+
+	if (r->device == VQCHAR_DEV_SOURCE) {
+		r->expect = malloc(cap + 256);
+		if (!r->expect)
+			return -ENOMEM;
+		for (i = 0; i < cap + 256; i++)
+			r->expect[i] = (uint8_t)i;
+		return 0;
+	}
+	r->expect = malloc(r->size);
+	r->scratch = malloc((size_t)r->batch * r->size);
+	if (!r->expect || !r->scratch)
+		return -ENOMEM;
+	for (i = 0; i < r->size; i++)
+		r->expect[i] = vqctl_body(i);
+	for (k = 0; k < r->batch; k++)
+		memcpy(r->scratch + (size_t)k * r->size, r->expect, r->size);
+	return 0;
+}
+
+/* Compare @len bytes at @p with chain @seq's bytes from @pos; 0 when equal. */
+static int vqctl_cmp(const struct vqctl_run *r, uint64_t seq, uint64_t pos, const uint8_t *p,
+		     size_t len)
+{
+	if (r->device == VQCHAR_DEV_SOURCE)
+		return memcmp(p, r->expect + ((seq * 31) & 0xff) + pos, len);
+	while (len && pos < VQCTL_SEQ_BYTES) {
+		if (*p != (uint8_t)(seq >> (8 * pos)))
+			return 1;
+		p++, pos++, len--;
+	}
+	return memcmp(p, r->expect + pos, len);
 }
 
 static void vqctl_fail(struct vqctl_run *r, const char *fmt, ...)
@@ -343,6 +418,21 @@ static void vqctl_fail(struct vqctl_run *r, const char *fmt, ...)
 	fputc('\n', stderr);
 	if (r->failures == VQCTL_MAX_REPORTS)
 		fputs("vqctl: (further failures are counted, not printed)\n", stderr);
+}
+
+/* The VQCTL_TEST_CORRUPT hook: flip one byte of the chain's data. */
+static void vqctl_corrupt(struct vqctl_run *r, struct iovec *iov, int n)
+{
+	uint64_t at = r->corrupt_byte;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (at < iov[i].iov_len) {
+			((uint8_t *)iov[i].iov_base)[at] ^= 0x20;
+			return;
+		}
+		at -= iov[i].iov_len;
+	}
 }
 
 /* Check one used chain against what its device must have done. */
@@ -379,25 +469,29 @@ static void vqctl_verify(struct vqctl_run *r, unsigned int head, uint32_t len)
 		break;
 	}
 
+	/* One look at the chain's in buffers, then a memcmp() per segment. */
 	n = vqchar_chain_in(r->q, head, iov, sizeof(iov) / sizeof(iov[0]));
 	if (n < 0 || n > (int)(sizeof(iov) / sizeof(iov[0]))) {
 		vqctl_fail(r, "chain %" PRIu64 ": cannot read its buffers (%s)", seq,
 			   n < 0 ? strerror(-n) : "too many segments");
 		return;
 	}
-	for (i = 0; i < n; i++) {
+	if (r->corrupt && seq == r->corrupt_seq)
+		vqctl_corrupt(r, iov, n);
+	for (i = 0; i < n; pos += iov[i].iov_len, i++) {
 		const uint8_t *p = iov[i].iov_base;
 		size_t j;
 
-		for (j = 0; j < iov[i].iov_len; j++, pos++) {
-			uint8_t want = r->device == VQCHAR_DEV_SOURCE ?
-				VQCHAR_SOURCE_BYTE((uint32_t)seq, (uint32_t)pos) :
-				vqctl_pattern(seq, pos);
+		if (!vqctl_cmp(r, seq, pos, p, iov[i].iov_len))
+			continue;
+		/* Wrong somewhere: find the first bad byte for the report. */
+		for (j = 0; j < iov[i].iov_len; j++) {
+			uint8_t want = vqctl_expected(r, seq, pos + j);
 
 			if (p[j] != want) {
 				vqctl_fail(r, "chain %" PRIu64 ": byte %" PRIu64
-					   " is 0x%02x, 0x%02x expected (%s)", seq, pos, p[j],
-					   want, r->device == VQCHAR_DEV_SOURCE ?
+					   " is 0x%02x, 0x%02x expected (%s)", seq, pos + j,
+					   p[j], want, r->device == VQCHAR_DEV_SOURCE ?
 					   "source pattern" : "the data sent");
 				return;
 			}
@@ -432,8 +526,9 @@ static int vqctl_offer(struct vqctl_run *r)
 			uint8_t *p = r->scratch + (size_t)i * r->size;
 			uint64_t seq = r->offered + i, j;
 
-			for (j = 0; j < r->size; j++)
-				p[j] = vqctl_pattern(seq, j);
+			/* The body is in place since vqctl_patterns(): the number only. */
+			for (j = 0; j < VQCTL_SEQ_BYTES && j < r->size; j++)
+				p[j] = (uint8_t)(seq >> (8 * j));
 			iov[i].iov_base = p;
 			iov[i].iov_len = r->size;
 			reqs[i].out = &iov[i];
@@ -540,6 +635,7 @@ static int vqctl_pump(struct vqctl_run *r)
 		vqctl_progress(r, start, &last, false);
 		if (progress)
 			continue;
+		r->waits++;
 		ret = vqchar_wait_used(r->q, VQCTL_WAIT_MS);
 		if (ret == -ETIMEDOUT) {
 			vqctl_progress(r, start, &last, true);
@@ -562,15 +658,67 @@ static int vqctl_pump(struct vqctl_run *r)
 	return VQCTL_EXIT_OK;
 }
 
-static void vqctl_report(const struct vqctl_run *r, double secs, const struct vqchar_stats *ls,
-			 const struct vqchar_queue_stats *ks)
+/*
+ * read(2)- and write(2)-family calls this process made so far
+ * (/proc/self/io, CONFIG_TASK_IO_ACCOUNTING), or -1: the run reports how
+ * many its loop made, to show that it makes none per chain beyond kicks
+ * and waits for calls.
+ */
+static int64_t vqctl_rw_syscalls(void)
+{
+	char buf[512];
+	long long cr = -1, cw = -1;
+	const char *p;
+	ssize_t n;
+	int fd = open("/proc/self/io", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	p = strstr(buf, "syscr:");
+	if (p)
+		cr = strtoll(p + 6, NULL, 10);
+	p = strstr(buf, "syscw:");
+	if (p)
+		cw = strtoll(p + 6, NULL, 10);
+	return cr < 0 || cw < 0 ? -1 : cr + cw;
+}
+
+/* VQCTL_TEST_CORRUPT=SEQ:BYTE (see the manual); 0 or an exit status. */
+static int vqctl_corrupt_env(struct vqctl_run *r)
+{
+	const char *env = getenv("VQCTL_TEST_CORRUPT");
+	char *end;
+
+	if (!env || !*env)
+		return VQCTL_EXIT_OK;
+	errno = 0;
+	r->corrupt_seq = strtoull(env, &end, 10);
+	if (!errno && *end == ':' && end[1]) {
+		r->corrupt_byte = strtoull(end + 1, &end, 10);
+		if (!errno && !*end) {
+			r->corrupt = true;
+			return VQCTL_EXIT_OK;
+		}
+	}
+	vqctl_usage_error("VQCTL_TEST_CORRUPT takes SEQ:BYTE, not '%s'", env);
+	return VQCTL_EXIT_USAGE;
+}
+
+static void vqctl_report(const struct vqctl_run *r, double secs, int64_t rw,
+			 const struct vqchar_stats *ls, const struct vqchar_queue_stats *ks)
 {
 	double cps = secs > 0 ? (double)r->completed / secs : 0;
 	double bps = secs > 0 ? (double)r->bytes / secs : 0;
 
 	if (r->json) {
 		printf("{\"device\":\"%s\",\"num\":%u,\"chains\":%" PRIu64 ",\"size\":%u,"
-		       "\"batch\":%u,\"event_idx\":%s,\"indirect\":%s,\"seconds\":%.6f,"
+		       "\"batch\":%u,\"event_idx\":%s,\"indirect\":%s,\"poll_usecs\":%u,"
+		       "\"seconds\":%.6f,"
 		       "\"chains_per_sec\":%.1f,\"bytes_per_sec\":%.1f,\"bytes\":%" PRIu64 ","
 		       "\"verified\":%" PRIu64 ",\"verify_failures\":%" PRIu64 ","
 		       "\"kicks\":%" PRIu64 ",\"kicks_sent\":%" PRIu64 ","
@@ -578,14 +726,15 @@ static void vqctl_report(const struct vqctl_run *r, double secs, const struct vq
 		       "\"calls_suppressed\":%" PRIu64 ",\"call_wakeups\":%" PRIu64 ","
 		       "\"device_chains\":%" PRIu64 ",\"device_batches\":%" PRIu64 ","
 		       "\"bytes_read\":%" PRIu64 ",\"bytes_written\":%" PRIu64 ","
-		       "\"errors\":%" PRIu64 "}\n",
+		       "\"errors\":%" PRIu64 ",\"waits\":%" PRIu64 ",\"rw_syscalls\":%" PRId64 "}\n",
 		       vqctl_dev_names[r->device], r->num, r->completed, r->size, r->batch,
-		       r->event_idx ? "true" : "false", r->indirect ? "true" : "false", secs,
+		       r->event_idx ? "true" : "false", r->indirect ? "true" : "false",
+		       r->poll_usecs, secs,
 		       cps, bps, r->bytes, r->verified, r->failures,
 		       (uint64_t)ks->kicks, ls->kicks, ls->kicks_suppressed, (uint64_t)ks->calls,
 		       (uint64_t)ks->calls_suppressed, ls->call_wakeups, (uint64_t)ks->chains,
 		       (uint64_t)ks->batches, (uint64_t)ks->bytes_read,
-		       (uint64_t)ks->bytes_written, (uint64_t)ks->errors);
+		       (uint64_t)ks->bytes_written, (uint64_t)ks->errors, r->waits, rw);
 		return;
 	}
 	if (r->quiet)
@@ -593,6 +742,8 @@ static void vqctl_report(const struct vqctl_run *r, double secs, const struct vq
 	printf("vqctl: %s device, ring of %u%s%s: %" PRIu64 " chains of %u bytes in batches of %u\n",
 	       vqctl_dev_names[r->device], r->num, r->event_idx ? ", event index" : "",
 	       r->indirect ? ", indirect tables" : "", r->completed, r->size, r->batch);
+	if (r->poll_usecs)
+		printf("  polling:       the device polls %u us before it sleeps\n", r->poll_usecs);
 	printf("  time:          %.3f s: %.0f chains/s, %.2f MB/s of payload\n", secs, cps,
 	       bps / 1e6);
 	if (!r->failures)
@@ -665,6 +816,7 @@ static int vqctl_run(int argc, char **argv)
 		{ "batch", required_argument, NULL, 'b' },
 		{ "event-idx", no_argument, NULL, 'e' },
 		{ "indirect", no_argument, NULL, 'i' },
+		{ "poll-usecs", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -680,6 +832,7 @@ static int vqctl_run(int argc, char **argv)
 	struct vqchar_stats ls;
 	struct vqchar_queue_stats ks;
 	double start, secs;
+	int64_t rw_start, rw;
 	uint64_t val;
 	int c, fd, ret, status;
 
@@ -737,6 +890,14 @@ static int vqctl_run(int argc, char **argv)
 		case 'i':
 			r.indirect = true;
 			break;
+		case 'p':
+			if (!vqctl_parse_u64(optarg, UINT32_MAX, false, &val)) {
+				vqctl_usage_error("--poll-usecs takes a number of microseconds, "
+						  "not '%s'", optarg);
+				return VQCTL_EXIT_USAGE;
+			}
+			r.poll_usecs = (uint32_t)val;
+			break;
 		case 'j':
 			r.json = true;
 			break;
@@ -789,6 +950,17 @@ static int vqctl_run(int argc, char **argv)
 		close(fd);
 		return VQCTL_EXIT_ENV;
 	}
+	if (r.poll_usecs > v.max_poll_usecs) {
+		fprintf(stderr, "vqctl: the module polls at most %u microseconds (its "
+			"max_poll_usecs parameter)\n", v.max_poll_usecs);
+		close(fd);
+		return VQCTL_EXIT_ENV;
+	}
+	status = vqctl_corrupt_env(&r);
+	if (status) {
+		close(fd);
+		return status;
+	}
 
 	memset(&p, 0, sizeof(p));
 	status = vqctl_shape(&r, &v, &p.buf_count);
@@ -803,6 +975,7 @@ static int vqctl_run(int argc, char **argv)
 		     (r.indirect ? VQCHAR_F_INDIRECT_DESC : 0);
 	p.device = r.device;
 	p.dev_fd = fd;
+	p.poll_usecs = r.poll_usecs;
 	/* One thread drives the queue: the lock-free single-issuer path. */
 	p.flags = VQCHAR_PARAMS_DEV_FD | VQCHAR_PARAMS_SINGLE_ISSUER;
 	r.tty = !r.quiet && isatty(STDERR_FILENO);
@@ -820,16 +993,18 @@ static int vqctl_run(int argc, char **argv)
 	}
 
 	r.head_seq = calloc(r.num, sizeof(*r.head_seq));
-	r.scratch = r.device == VQCHAR_DEV_SOURCE ? NULL : malloc((size_t)r.batch * r.size);
-	if (!r.head_seq || (r.device != VQCHAR_DEV_SOURCE && !r.scratch)) {
+	if (!r.head_seq || vqctl_patterns(&r)) {
 		fprintf(stderr, "vqctl: out of memory\n");
 		status = VQCTL_EXIT_ENV;
 		goto out;
 	}
 
+	rw_start = vqctl_rw_syscalls();
 	start = vqctl_now();
 	status = vqctl_pump(&r);
 	secs = vqctl_now() - start;
+	rw = vqctl_rw_syscalls();
+	rw = rw < 0 || rw_start < 0 ? -1 : rw - rw_start;
 
 	memset(&ls, 0, sizeof(ls));
 	memset(&ks, 0, sizeof(ks));
@@ -840,10 +1015,11 @@ static int vqctl_run(int argc, char **argv)
 	if (r.failures && status == VQCTL_EXIT_OK)
 		status = VQCTL_EXIT_VERIFY;
 	if (status == VQCTL_EXIT_OK || status == VQCTL_EXIT_VERIFY)
-		vqctl_report(&r, secs, &ls, &ks);
+		vqctl_report(&r, secs, rw, &ls, &ks);
 out:
 	free(r.head_seq);
 	free(r.scratch);
+	free(r.expect);
 	vqchar_queue_close(r.q);
 	return status;
 }

@@ -240,7 +240,12 @@ struct vqchar_queue_hot {
 	uint64_t st_kicks_suppressed;
 	uint64_t st_taken;
 
-	/* Device state. */
+	/*
+	 * Device state, on a cache line of its own (the queue is allocated
+	 * 64-byte aligned): the driver and the device thread each write
+	 * their part on every chain.
+	 */
+	uint32_t dev_line_pad[4];
 	uint32_t dev_err;		/* VQCHAR_ERR_* once the driver misbehaved */
 	uint16_t dev_used_idx;		/* next used ring position */
 	uint16_t dev_signalled;		/* dev_used_idx at the last notify */

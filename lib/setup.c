@@ -117,6 +117,8 @@ _Static_assert(VQCHAR_RING_DESC_F_NEXT == VQ_DESC_F_NEXT &&
 	       VQCHAR_RING_AVAIL_F_NO_INTERRUPT == VQ_AVAIL_F_NO_INTERRUPT &&
 	       VQCHAR_RING_USED_F_NO_NOTIFY == VQ_USED_F_NO_NOTIFY,
 	       "ring flags differ from common/vq_split.h");
+_Static_assert(offsetof(struct vqchar_queue_hot, dev_err) % 64 == 0,
+	       "the device's hot state must start a cache line");
 /* Appended to, never reordered: these are libvqchar 1.0's offsets. */
 _Static_assert(offsetof(struct vqchar_queue_hot, used_idx) == 0 &&
 	       offsetof(struct vqchar_queue_hot, avail_idx) == sizeof(void *) &&
@@ -157,10 +159,12 @@ static void vqchar_cond_init(pthread_cond_t *cv)
 
 static struct vqchar_queue *vqchar_queue_alloc(void)
 {
-	struct vqchar_queue *q = calloc(1, sizeof(*q));
+	struct vqchar_queue *q;
 
-	if (!q)
+	/* Cache-line aligned: the hot state's driver and device parts sit on lines of their own. */
+	if (posix_memalign((void **)&q, 64, sizeof(*q)))
 		return NULL;
+	memset(q, 0, sizeof(*q));
 	q->dev_fd = -1;
 	q->kick_fd = -1;
 	q->call_fd = -1;

@@ -83,12 +83,17 @@ static void *device(void *arg)
 	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
 		unsigned int n = 0;
 
-		while (n < batch && vqchar_dev_pop(q, &c, iov, 2) == 1) {
+		/*
+		 * As ringtest's device: busy, it takes all there is and never
+		 * signals; notified, it signals once per batch.
+		 */
+		while ((!do_sleep || n < batch) && vqchar_dev_pop(q, &c, iov, 2) == 1) {
 			vqchar_dev_push(q, c.head, 0);
 			n++;
 		}
 		if (n) {
-			vqchar_dev_notify(q);
+			if (do_sleep)
+				vqchar_dev_notify(q);
 			continue;
 		}
 		if (do_sleep) {

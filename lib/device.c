@@ -182,7 +182,7 @@ static int vqchar_dev_wait_ready(struct vqchar_queue *q, void *arg)
 {
 	struct vqchar_dev_wait *w = arg;
 
-	if (__vqchar_load_rlx(&q->hot.dev_err) || w->err_seen)
+	if (__vqchar_load_relaxed(&q->hot.dev_err) || w->err_seen)
 		return -EIO;
 	return (int)vqchar_dev_avail_pending(q);
 }

@@ -599,14 +599,14 @@ int vqchar_queue_reset(struct vqchar_queue *q)
 /* Lock-free: each counter is a relaxed atomic with one writer at a time. */
 int vqchar_get_stats(struct vqchar_queue *q, struct vqchar_stats *st)
 {
-	st->offered = __vqchar_load_rlx(&q->hot.st_offered);
-	st->kicks = __vqchar_load_rlx(&q->hot.st_kicks);
-	st->kicks_suppressed = __vqchar_load_rlx(&q->hot.st_kicks_suppressed);
-	st->taken = __vqchar_load_rlx(&q->hot.st_taken);
-	st->call_wakeups = __vqchar_load_rlx(&q->st_call_wakeups);
-	st->dev_popped = __vqchar_load_rlx(&q->hot.st_dev_popped);
-	st->dev_calls = __vqchar_load_rlx(&q->hot.st_dev_calls);
-	st->dev_calls_suppressed = __vqchar_load_rlx(&q->hot.st_dev_calls_suppressed);
+	st->offered = __vqchar_load_relaxed(&q->hot.st_offered);
+	st->kicks = __vqchar_load_relaxed(&q->hot.st_kicks);
+	st->kicks_suppressed = __vqchar_load_relaxed(&q->hot.st_kicks_suppressed);
+	st->taken = __vqchar_load_relaxed(&q->hot.st_taken);
+	st->call_wakeups = __vqchar_load_relaxed(&q->st_call_wakeups);
+	st->dev_popped = __vqchar_load_relaxed(&q->hot.st_dev_popped);
+	st->dev_calls = __vqchar_load_relaxed(&q->hot.st_dev_calls);
+	st->dev_calls_suppressed = __vqchar_load_relaxed(&q->hot.st_dev_calls_suppressed);
 	return 0;
 }
 

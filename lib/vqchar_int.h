@@ -89,7 +89,6 @@ struct vqchar_queue {
 _Static_assert(offsetof(struct vqchar_queue, hot) == 0,
 	       "struct vqchar_queue_hot must start struct vqchar_queue");
 
-#define __vqchar_load_rlx(p)	__vqchar_load_relaxed(p)
 #define VQ_STAT_INC(p)		__vqchar_stat_add((p), 1)
 
 /* The hot path locks only queues shared by several threads. */

@@ -170,10 +170,33 @@ struct nt_ip_info {
 	size_t payload_len;
 };
 
+/* The UDP or TCP header at in->l4 (in->l4_len bytes): ports and payload. */
+static inline int nt_parse_l4(struct nt_ip_info *in)
+{
+	size_t off;
+
+	if (in->proto == IPPROTO_UDP) {
+		if (in->l4_len < 8 || nt_get16(in->l4 + 4) != in->l4_len)
+			return -EBADMSG;
+		off = 8;
+	} else if (in->proto == IPPROTO_TCP) {
+		if (in->l4_len < 20 || (size_t)(in->l4[12] >> 4) * 4 > in->l4_len)
+			return -EBADMSG;
+		off = (size_t)(in->l4[12] >> 4) * 4;
+	} else {
+		return -EPROTO;
+	}
+	in->sport = nt_get16(in->l4);
+	in->dport = nt_get16(in->l4 + 2);
+	in->payload = in->l4 + off;
+	in->payload_len = in->l4_len - off;
+	return 0;
+}
+
 /* Parse IPv4 + UDP/TCP (no fragments).  0, -EPROTO (other), -EBADMSG. */
 static inline int nt_parse_ip4(const uint8_t *p, size_t len, struct nt_ip_info *in)
 {
-	size_t ihl, tot, off;
+	size_t ihl, tot;
 
 	if (len < 20 || (p[0] >> 4) != 4)
 		return -EPROTO;
@@ -192,22 +215,7 @@ static inline int nt_parse_ip4(const uint8_t *p, size_t len, struct nt_ip_info *
 	memcpy(in->dst, p + 16, 4);
 	in->l4 = p + ihl;
 	in->l4_len = tot - ihl;
-	if (in->proto == IPPROTO_UDP) {
-		if (in->l4_len < 8 || nt_get16(in->l4 + 4) != in->l4_len)
-			return -EBADMSG;
-		off = 8;
-	} else if (in->proto == IPPROTO_TCP) {
-		if (in->l4_len < 20 || (size_t)(in->l4[12] >> 4) * 4 > in->l4_len)
-			return -EBADMSG;
-		off = (size_t)(in->l4[12] >> 4) * 4;
-	} else {
-		return -EPROTO;
-	}
-	in->sport = nt_get16(in->l4);
-	in->dport = nt_get16(in->l4 + 2);
-	in->payload = in->l4 + off;
-	in->payload_len = in->l4_len - off;
-	return 0;
+	return nt_parse_l4(in);
 }
 
 /* TCP flags */
@@ -363,8 +371,6 @@ static inline void nt_ip6(uint8_t *ip, const uint8_t *saddr, const uint8_t *dadd
 /* Parse IPv6 + UDP/TCP (no extension headers), as nt_parse_ip4(). */
 static inline int nt_parse_ip6(const uint8_t *p, size_t len, struct nt_ip_info *in)
 {
-	size_t off;
-
 	if (len < 40 || (p[0] >> 4) != 6)
 		return -EPROTO;
 	if (40 + (size_t)nt_get16(p + 4) > len)
@@ -378,22 +384,7 @@ static inline int nt_parse_ip6(const uint8_t *p, size_t len, struct nt_ip_info *
 	memcpy(in->dst, p + 24, 16);
 	in->l4 = p + 40;
 	in->l4_len = nt_get16(p + 4);
-	if (in->proto == IPPROTO_UDP) {
-		if (in->l4_len < 8 || nt_get16(in->l4 + 4) != in->l4_len)
-			return -EBADMSG;
-		off = 8;
-	} else if (in->proto == IPPROTO_TCP) {
-		if (in->l4_len < 20 || (size_t)(in->l4[12] >> 4) * 4 > in->l4_len)
-			return -EBADMSG;
-		off = (size_t)(in->l4[12] >> 4) * 4;
-	} else {
-		return -EPROTO;
-	}
-	in->sport = nt_get16(in->l4);
-	in->dport = nt_get16(in->l4 + 2);
-	in->payload = in->l4 + off;
-	in->payload_len = in->l4_len - off;
-	return 0;
+	return nt_parse_l4(in);
 }
 
 /* Either family, by the version nibble. */
